@@ -1,0 +1,71 @@
+import { getConfig } from './config';
+import { InvalidCredentialsError, ValidationError } from './http-errors';
+import { logger } from './logger';
+import { getDecoyHash, hashPassword, validatePassword, verifyPassword } from './passwords';
+import type { UserDocument } from './user-document';
+import { findUserForLogin, insertUser, recordLogin } from './users';
+import type { LoginBody, SignupBody } from './validation';
+
+/** A new account: the signup fields, plus the flags that only operator tools may set. */
+export interface NewAccount extends SignupBody {
+  is_staff?: boolean;
+  is_superuser?: boolean;
+}
+
+/**
+ * Creates an account: checks the password with Django's validators, hashes it in the current format
+ * and inserts the user. Throws ValidationError for a weak password, UsernameTakenError or
+ * EmailTakenError when the database's unique indexes reject the user.
+ */
+export async function createAccount(account: NewAccount): Promise<UserDocument> {
+  const problems = await validatePassword(account.password, account);
+  if (problems.length > 0) throw new ValidationError({ password: problems });
+
+  const passwordHash = await hashPassword(account.password, getConfig().bcryptRounds);
+  const user = await insertUser({
+    username: account.username,
+    email: account.email,
+    first_name: account.first_name,
+    last_name: account.last_name,
+    password_hash: passwordHash,
+    is_active: true,
+    is_staff: account.is_staff ?? false,
+    is_superuser: account.is_superuser ?? false,
+    date_joined: new Date(),
+    last_login: null,
+  });
+
+  logger.info('Account created', { user_id: user.id });
+  return user;
+}
+
+/**
+ * Checks a login and records it. Unknown users, wrong passwords and inactive users all raise the same
+ * InvalidCredentialsError after one full password verification, so neither the answer nor its timing
+ * tells which it was. A correct password stored in an older format is re-hashed in the current one.
+ */
+export async function logIn(credentials: LoginBody): Promise<UserDocument> {
+  const { bcryptRounds } = getConfig();
+  // Started before the lookup so that the first unknown-user login of a container waits less.
+  const decoyHash = getDecoyHash(bcryptRounds);
+
+  const identifier = credentials.username !== undefined ? { username: credentials.username } : { email: credentials.email ?? '' };
+  const user = await findUserForLogin(identifier);
+  if (!user) {
+    await verifyPassword(credentials.password, await decoyHash, bcryptRounds);
+    throw new InvalidCredentialsError();
+  }
+
+  const result = await verifyPassword(credentials.password, user.password_hash, bcryptRounds);
+  if (!result.supported) {
+    logger.warn('The stored password hash uses an unsupported algorithm; the user cannot log in until the password is reset', {
+      user_id: user.id,
+      algorithm: result.algorithm ?? 'unknown',
+    });
+  }
+  if (!result.valid || user.is_active === false) throw new InvalidCredentialsError();
+
+  const upgradedHash = result.needsUpgrade ? await hashPassword(credentials.password, bcryptRounds) : undefined;
+  if (upgradedHash) logger.info('Password hash upgraded', { user_id: user.id, from: result.algorithm });
+  return recordLogin(user, { at: new Date(), passwordHash: upgradedHash });
+}

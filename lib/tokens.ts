@@ -1,0 +1,73 @@
+import { createHmac } from 'node:crypto';
+import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
+import { getConfig } from './config';
+import { InvalidTokenError } from './http-errors';
+
+export const TOKEN_ISSUER = 'attendance-accounts';
+export const TOKEN_AUDIENCE = 'attendance-tracker';
+const ALGORITHM = 'HS256';
+
+/** What a verified access token asserts. */
+export interface AccessTokenClaims {
+  userId: number;
+  passwordVersion: string;
+  issuedAt: number;
+}
+
+let signingKey: { secret: string; key: Uint8Array } | undefined;
+
+function getSigningKey(): Uint8Array {
+  const { jwtSecret } = getConfig();
+  if (signingKey?.secret !== jwtSecret) signingKey = { secret: jwtSecret, key: new TextEncoder().encode(jwtSecret) };
+  return signingKey.key;
+}
+
+/**
+ * Derives a short tag from the stored password hash. The token carries it, so changing the password
+ * revokes every token issued before, without storing any token. It is keyed with the signing secret,
+ * so the token reveals nothing about the hash.
+ */
+export function passwordVersion(passwordHash: string): string {
+  return createHmac('sha256', getSigningKey()).update(passwordHash).digest('base64url').slice(0, 16);
+}
+
+/** Issues an HS256 access token for a user; `expiresIn` is in seconds. */
+export async function issueAccessToken(user: { id: number; password_hash: string }): Promise<{ accessToken: string; expiresIn: number }> {
+  const { accessTokenTtlSeconds } = getConfig();
+  const issuedAt = Math.floor(Date.now() / 1000);
+
+  const accessToken = await new SignJWT({ pwv: passwordVersion(user.password_hash) })
+    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+    .setSubject(String(user.id))
+    .setIssuer(TOKEN_ISSUER)
+    .setAudience(TOKEN_AUDIENCE)
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(issuedAt + accessTokenTtlSeconds)
+    .sign(getSigningKey());
+  return { accessToken, expiresIn: accessTokenTtlSeconds };
+}
+
+/**
+ * Verifies an access token: HS256 only (so `alg: none` and key-confusion tokens fail), this issuer
+ * and audience, and `exp`, `iat` and `sub` present. Every failure becomes InvalidTokenError.
+ */
+export async function verifyAccessToken(token: string): Promise<AccessTokenClaims> {
+  let payload;
+  try {
+    ({ payload } = await jwtVerify(token, getSigningKey(), {
+      algorithms: [ALGORITHM],
+      issuer: TOKEN_ISSUER,
+      audience: TOKEN_AUDIENCE,
+      requiredClaims: ['exp', 'iat', 'sub'],
+    }));
+  } catch (error) {
+    if (error instanceof joseErrors.JOSEError || error instanceof TypeError) throw new InvalidTokenError(undefined, { cause: error });
+    throw error;
+  }
+
+  const userId = Number(payload.sub);
+  if (!/^[1-9]\d{0,15}$/.test(payload.sub ?? '') || !Number.isSafeInteger(userId) || typeof payload.pwv !== 'string') {
+    throw new InvalidTokenError();
+  }
+  return { userId, passwordVersion: payload.pwv, issuedAt: payload.iat ?? 0 };
+}
