@@ -98,7 +98,32 @@ function applyOperators(document: Document, update: Document, options: UpdateOpt
   } catch (error) {
     throw translateUpdateError(error);
   }
+  reassignEmbeddedValues(document, modifier.$set as Document | undefined);
   return document;
+}
+
+/**
+ * mingo skips a `$set` whose value deep-equals the current one even when its field order differs,
+ * while mongod stores the new order (and counts the document as modified). Assigning embedded
+ * documents and arrays again keeps the requested order. Positional paths are left to mingo.
+ */
+function reassignEmbeddedValues(document: Document, set: Document | undefined): void {
+  if (!set) return;
+  for (const [path, value] of Object.entries(set)) {
+    if (path.includes('$') || !(isPlainObject(value) || Array.isArray(value))) continue;
+    setPath(document, path, structuredCloneBson(value));
+  }
+}
+
+/** Copies nested documents and arrays; BSON values such as ObjectId are immutable and shared. */
+function structuredCloneBson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(structuredCloneBson);
+  if (isPlainObject(value)) {
+    const copy: Document = {};
+    for (const [key, item] of Object.entries(value)) copy[key] = structuredCloneBson(item);
+    return copy;
+  }
+  return value;
 }
 
 /** Raises mongod's ConflictingUpdateOperators when two operators touch the same path or one inside another. */

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MongoServerError } from 'mongodb';
+import { openTestDatabase, type TestDatabase } from '../../test/helpers/database';
+
+// Runs against the server of the test run: the embedded one, or MONGODB_URI when set.
+let database: TestDatabase;
+
+beforeAll(async () => {
+  database = await openTestDatabase('collections');
+});
+
+afterAll(async () => {
+  await database.cleanup();
+});
+
+async function rejection(promise: Promise<unknown>): Promise<MongoServerError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(MongoServerError);
+  return error as MongoServerError;
+}
+
+async function collectionNames(): Promise<string[]> {
+  return (await database.db.listCollections({}, { nameOnly: true }).toArray()).map((entry) => entry.name).sort();
+}
+
+describe('collections', () => {
+  it('create, list and drop', async () => {
+    await database.db.createCollection('alpha');
+    await database.db.createCollection('beta.gamma');
+    expect(await collectionNames()).toEqual(['alpha', 'beta.gamma']);
+
+    const [entry] = await database.db.listCollections({ name: 'alpha' }).toArray();
+    expect(entry?.type).toBe('collection');
+    expect(entry?.options).toEqual({});
+    expect(entry?.idIndex).toMatchObject({ key: { _id: 1 }, name: '_id_' });
+
+    expect(await database.db.collection('alpha').drop()).toBe(true);
+    expect(await collectionNames()).toEqual(['beta.gamma']);
+    await database.db.collection('beta.gamma').drop();
+  });
+
+  it('create with other options fails with NamespaceExists', async () => {
+    await database.db.createCollection('capped');
+    const error = await rejection(database.db.command({ create: 'capped', capped: true, size: 4096 }));
+    expect(error.code).toBe(48);
+    expect(error.codeName).toBe('NamespaceExists');
+    await database.db.collection('capped').drop();
+  });
+
+  it('insert creates the collection implicitly', async () => {
+    await database.db.collection('implicit').insertOne({ a: 1 });
+    expect(await collectionNames()).toContain('implicit');
+  });
+
+  it('drop removes documents and indexes', async () => {
+    const items = database.db.collection('dropped');
+    await items.insertOne({ a: 1 });
+    await items.createIndex({ a: 1 });
+    await items.drop();
+    expect(await items.countDocuments()).toBe(0);
+    await items.insertOne({ a: 1 });
+    expect((await items.listIndexes().toArray()).map((index) => index.name)).toEqual(['_id_']);
+  });
+
+  it('find on a missing collection is empty', async () => {
+    expect(await database.db.collection('nothing').find({}).toArray()).toEqual([]);
+  });
+});
