@@ -1,6 +1,6 @@
 import type { Collection, ObjectId } from 'mongodb';
 import { getDatabase } from './mongo-client';
-import type { UserDocument } from './user-document';
+import { parseStoredDate, type UserDocument } from './user-document';
 
 /** Django's user table as djongo stored it in MongoDB. */
 export const AUTH_USER_COLLECTION = 'auth_user';
@@ -48,7 +48,8 @@ export function toAuthUser(user: Omit<UserDocument, '_id'>): AuthUserDocument {
 
 /**
  * Maps a Django user to the tracker's shape, filling fields an older Django lacked with Django's
- * defaults. Dates are passed through as stored; callers that need Dates parse them.
+ * defaults and parsing dates stored as text. A `date_joined` that cannot be parsed stays as stored,
+ * for the consistency check to report.
  */
 export function fromAuthUser(authUser: AuthUserDocument): Omit<UserDocument, '_id'> {
   return {
@@ -61,7 +62,7 @@ export function fromAuthUser(authUser: AuthUserDocument): Omit<UserDocument, '_i
     is_active: authUser.is_active ?? true,
     is_staff: authUser.is_staff ?? false,
     is_superuser: authUser.is_superuser ?? false,
-    date_joined: authUser.date_joined as Date,
-    last_login: (authUser.last_login ?? null) as Date | null,
+    date_joined: parseStoredDate(authUser.date_joined) ?? (authUser.date_joined as Date),
+    last_login: parseStoredDate(authUser.last_login),
   };
 }

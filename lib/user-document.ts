@@ -54,11 +54,16 @@ export function toPublicUser(document: Partial<UserDocument> & { id: number }): 
 
 /** Converts a stored date (BSON Date or Django's ISO text, naive meaning UTC) to ISO 8601 UTC. */
 export function toIsoString(value: unknown): string | null {
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
-  if (typeof value !== 'string' || value === '') return null;
+  return parseStoredDate(value)?.toISOString() ?? null;
+}
+
+/** Parses a stored date: a BSON Date, or Django's ISO 8601 text where no offset means UTC. */
+export function parseStoredDate(value: unknown): Date | null {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value;
+  if (typeof value !== 'string' || value.trim() === '') return null;
 
   const text = value.trim().replace(' ', 'T');
   const hasOffset = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(text);
   const parsed = new Date(hasOffset ? text : `${text}Z`);
-  return Number.isNaN(parsed.getTime()) ? null : parsed.toISOString();
+  return Number.isNaN(parsed.getTime()) ? null : parsed;
 }
