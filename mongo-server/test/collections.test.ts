@@ -32,7 +32,7 @@ describe('collections', () => {
     await database.db.createCollection('beta.gamma');
     expect(await collectionNames()).toEqual(['alpha', 'beta.gamma']);
 
-    const [entry] = await database.db.listCollections({ name: 'alpha' }).toArray();
+    const [entry] = await database.db.listCollections({ name: 'alpha' }, { nameOnly: false }).toArray();
     expect(entry?.type).toBe('collection');
     expect(entry?.options).toEqual({});
     expect(entry?.idIndex).toMatchObject({ key: { _id: 1 }, name: '_id_' });

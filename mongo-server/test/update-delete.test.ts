@@ -65,7 +65,7 @@ describe('update', () => {
     ] as Document[]);
     const result = await items.updateMany(
       { n: { $lte: 2 } },
-      { $inc: { n: 10 }, $push: { tags: 'new' }, $set: { 'meta.touched': true }, $currentDate: { at: true } },
+      { $inc: { n: 10 }, $push: { tags: 'new' }, $set: { 'meta.touched': true }, $currentDate: { at: true } } as Document,
     );
     expect(result.matchedCount).toBe(2);
     expect(result.modifiedCount).toBe(2);
@@ -79,13 +79,14 @@ describe('update', () => {
 
   it('supports unset, rename, pull, pop, mul, max', async () => {
     const items = await seeded('operators', [{ _id: 1, a: 1, b: 2, list: [1, 2, 3, 2], m: 3, top: 5 }] as Document[]);
-    await items.updateOne({ _id: 1 } as Document, {
+    const update: Document = {
       $unset: { a: '' },
       $rename: { b: 'renamed' },
       $pull: { list: 2 },
       $mul: { m: 4 },
       $max: { top: 9 },
-    });
+    };
+    await items.updateOne({ _id: 1 } as Document, update);
     await items.updateOne({ _id: 1 } as Document, { $pop: { list: -1 } });
     expect(await items.findOne({ _id: 1 } as Document)).toEqual({ _id: 1, renamed: 2, list: [3], m: 12, top: 9 });
   });
@@ -151,7 +152,7 @@ describe('update', () => {
 
   it('rejects $push onto a non-array', async () => {
     const items = await seeded('pushScalar', [{ _id: 1, a: 1 }] as Document[]);
-    const error = await rejection(items.updateOne({ _id: 1 } as Document, { $push: { a: 2 } }));
+    const error = await rejection(items.updateOne({ _id: 1 } as Document, { $push: { a: 2 } } as Document));
     expect(error.code).toBe(2);
   });
 
