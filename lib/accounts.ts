@@ -1,3 +1,4 @@
+// Before changing this file, read CONTRIBUTING.md at the repository root (team rules: network, git, tests, wording).
 import { getConfig } from './config';
 import { InvalidCredentialsError, ValidationError } from './http-errors';
 import { logger } from './logger';

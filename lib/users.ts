@@ -1,3 +1,4 @@
+// Before changing this file, read CONTRIBUTING.md at the repository root (team rules: network, git, tests, wording).
 import { type Collection, type Db, type Filter, type IndexDescription, type Sort } from 'mongodb';
 import { DUPLICATE_KEY_CODE, duplicateKeyFields, isDatabaseUnavailable } from './database-errors';
 import { EmailTakenError, UsernameTakenError } from './http-errors';
@@ -54,7 +55,7 @@ export async function getUsersCollection(): Promise<Collection<UserDocument>> {
 /**
  * Creates each required index that is missing. An index that cannot be built (legacy users that
  * differ only in letter case, or an index of that name with other options) is logged in one line
- * and skipped, so the service still starts; the consistency check reports it until it is fixed.
+ * and skipped, so the service still starts. The consistency check reports it until it is fixed.
  */
 export async function ensureUserIndexes(database: Db): Promise<{ created: string[]; failed: string[] }> {
   const collection = database.collection(USERS_COLLECTION);
@@ -97,13 +98,13 @@ export async function raiseUserIdCounter(minimum: number): Promise<void> {
 
 export type NewUser = Omit<UserDocument, '_id' | 'id'>;
 
-// A counter left behind by an import or a restore collides with existing ids; after raising the
-// counter past the largest id, one more attempt must succeed unless someone keeps writing ids by hand.
+// A counter left behind by an import or a restore collides with existing ids. After the counter is
+// raised past the largest id, the next attempt succeeds unless someone keeps writing ids by hand.
 const MAX_ID_ATTEMPTS = 3;
 
 /**
  * Inserts a user under the next id. Throws UsernameTakenError or EmailTakenError when a unique index
- * rejects the document, so uniqueness holds even for concurrent signups.
+ * rejects the document, so uniqueness is enforced even for concurrent signups.
  */
 export async function insertUser(user: NewUser): Promise<UserDocument> {
   const collection = await getUsersCollection();
