@@ -42,8 +42,8 @@ export async function createAccount(account: NewAccount): Promise<UserDocument> 
 
 /**
  * Checks a login and records it. Unknown users, wrong passwords and inactive users all raise the same
- * InvalidCredentialsError after one full password verification, so neither the answer nor its timing
- * tells which it was. A correct password stored in an older format is re-hashed in the current one.
+ * InvalidCredentialsError after one full password verification, so neither the response nor its timing
+ * reveals which it was. A correct password stored in an older format is re-hashed in the current one.
  */
 export async function logIn(credentials: LoginBody): Promise<UserDocument> {
   const { bcryptRounds } = getConfig();

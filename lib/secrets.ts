@@ -2,7 +2,7 @@ import { logger } from './logger';
 
 /**
  * Environment variables that a deployed stage fills from SSM SecureString parameters: when
- * `<NAME>_SSM_PARAMETER` holds a parameter name and `<NAME>` is unset, the value is read once per
+ * `<NAME>_SSM_PARAMETER` contains a parameter name and `<NAME>` is unset, the value is read once per
  * container, before the configuration is parsed. Reading at run time (not at deploy time) keeps the
  * secrets out of the function's configuration and lets `serverless package` run without credentials.
  */
@@ -20,14 +20,14 @@ export function loadSecrets(environment: NodeJS.ProcessEnv = process.env): Promi
 }
 
 async function readSecrets(environment: NodeJS.ProcessEnv): Promise<void> {
-  const wanted = SECRET_VARIABLES.filter((name) => !environment[name] && environment[`${name}_SSM_PARAMETER`]);
+  const missing = SECRET_VARIABLES.filter((name) => !environment[name] && environment[`${name}_SSM_PARAMETER`]);
   // Offline runs never reach AWS: a missing variable is reported by the configuration check instead.
-  if (wanted.length === 0 || environment.IS_OFFLINE === 'true') return;
+  if (missing.length === 0 || environment.IS_OFFLINE === 'true') return;
 
   // The Lambda Node.js runtime ships the AWS SDK v3, so bundles leave it out and import it here.
   const { SSMClient, GetParametersCommand } = await import('@aws-sdk/client-ssm');
   const client = new SSMClient({});
-  const names = wanted.map((name) => environment[`${name}_SSM_PARAMETER`] as string);
+  const names = missing.map((name) => environment[`${name}_SSM_PARAMETER`] as string);
   const { Parameters = [], InvalidParameters = [] } = await client.send(
     new GetParametersCommand({ Names: names, WithDecryption: true }),
   );
@@ -35,9 +35,9 @@ async function readSecrets(environment: NodeJS.ProcessEnv): Promise<void> {
   if (InvalidParameters.length > 0) {
     throw new Error(`SSM parameters not found: ${InvalidParameters.join(', ')}. Create them as SecureString (see docs/DEPLOY.md).`);
   }
-  for (const name of wanted) {
+  for (const name of missing) {
     const parameter = Parameters.find((candidate) => candidate.Name === environment[`${name}_SSM_PARAMETER`]);
     if (parameter?.Value) environment[name] = parameter.Value;
   }
-  logger.info('Read secrets from SSM', { variables: wanted });
+  logger.info('Read secrets from SSM', { variables: missing });
 }

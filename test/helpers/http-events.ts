@@ -59,7 +59,7 @@ export function httpEvent(options: EventOptions): APIGatewayProxyEventV2 {
   };
 }
 
-/** A Lambda context with the fields the logger reads. */
+/** Builds a Lambda context with the fields the logger reads. */
 export function lambdaContext(functionName = 'test-function'): Context {
   return {
     callbackWaitsForEmptyEventLoop: true,

@@ -65,7 +65,7 @@ describe('POST /login', () => {
     expect(response.body.user.username).toBe('fiona');
   });
 
-  it('gives one answer for a wrong password, an unknown user and an inactive user', async () => {
+  it('rejects every bad login alike', async () => {
     await signUp({ username: 'gary' });
     await signUp({ username: 'hank' });
     await (await users()).updateOne({ username: 'hank' }, { $set: { is_active: false } });
