@@ -18,7 +18,7 @@ const ARGON2_VERSION = 19;
 /**
  * Maximum memory in KiB. Django 3.2 and later default to 102,400 KiB (100 MiB, argon2id, t = 2,
  * p = 8), earlier releases to 512 KiB. hash-wasm allocates the whole block in WebAssembly memory,
- * so a hostile m of 4 TiB would crash the process; 256 MiB fits a Lambda function of 1 GB.
+ * so a hostile m of 4 TiB would crash the process. 256 MiB fits a Lambda function of 1 GB.
  */
 export const ARGON2_MAX_MEMORY_KIB = 256 * 1024;
 
