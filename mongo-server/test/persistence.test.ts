@@ -96,10 +96,11 @@ describe('persistence with dbPath', () => {
     });
     await first.stop();
 
-    // Flip the last byte, which belongs to the record of the second insert.
+    // Flip a byte near the end, inside the record of the second insert.
     const path = join(dbPath, JOURNAL_FILE);
     const bytes = readFileSync(path);
-    bytes[bytes.length - 2] ^= 0xff;
+    const position = bytes.length - 2;
+    bytes.writeUInt8(bytes.readUInt8(position) ^ 0xff, position);
     writeFileSync(path, bytes);
 
     const logger = createCapturingLogger();

@@ -1,0 +1,69 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { embeddedServerSection } from './embedded-server';
+
+/**
+ * One measured figure: the median of several repeats with their min and max, and optionally the
+ * baseline it is compared with (measured in the same run) and the ratio figure ÷ baseline.
+ */
+export interface BenchRow {
+  metric: string;
+  unit: string;
+  median: number;
+  min: number;
+  max: number;
+  repeats: number;
+  baseline?: { metric: string; median: number };
+  ratio?: number;
+}
+
+export type BenchSection = () => Promise<BenchRow[]>;
+
+/** Sections in the order they run. Each is a module exporting an async function that returns rows. */
+const sections: Array<{ name: string; run: BenchSection }> = [{ name: 'embedded server', run: embeddedServerSection }];
+
+function format(value: number): string {
+  if (Math.abs(value) >= 100) return Math.round(value).toLocaleString('en-US');
+  return value.toFixed(2);
+}
+
+function toMarkdown(name: string, rows: BenchRow[]): string {
+  const lines = [
+    `### ${name}`,
+    '',
+    '| metric | median | min | max | unit | baseline (median) | ratio |',
+    '| --- | ---: | ---: | ---: | --- | --- | ---: |',
+  ];
+  for (const row of rows) {
+    const baseline = row.baseline ? `${row.baseline.metric}: ${format(row.baseline.median)}` : '';
+    const ratio = row.ratio === undefined ? '' : row.ratio.toFixed(3);
+    lines.push(`| ${row.metric} | ${format(row.median)} | ${format(row.min)} | ${format(row.max)} | ${row.unit} | ${baseline} | ${ratio} |`);
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const results: Record<string, BenchRow[]> = {};
+  for (const section of sections) {
+    if (only.length > 0 && !only.includes(section.name)) continue;
+    process.stderr.write(`bench: running section '${section.name}'\n`);
+    results[section.name] = await section.run();
+    process.stdout.write(`${toMarkdown(section.name, results[section.name]!)}\n\n`);
+  }
+  const output = {
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpus: (await import('node:os')).cpus().length,
+    sections: results,
+  };
+  const path = join(__dirname, 'results.json');
+  writeFileSync(path, `${JSON.stringify(output, null, 2)}\n`);
+  process.stderr.write(`bench: wrote ${path}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
