@@ -263,7 +263,8 @@ async function buildIndependentVectors(password: string): Promise<Vector[]> {
   ];
 }
 
-describe('verifyPassword with Django test-suite vectors', () => {
+// Concurrent, so that PBKDF2 and scrypt on the thread pool overlap bcrypt and argon2 on the main thread.
+describe.concurrent('verifyPassword with Django test-suite vectors', () => {
   // With cost 12 as the current cost, only the bcrypt_sha256 vector (cost 12) needs no upgrade.
   it.each(DJANGO_VECTORS.map((vector) => [vector.name, vector] as const))(
     '%s verifies',
