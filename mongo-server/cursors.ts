@@ -21,7 +21,7 @@ export interface CursorReply {
 }
 
 /**
- * Server-side cursors. Results are computed in full when the cursor opens, so a cursor sees the data as
+ * Server-side cursors. Results are computed in full when the cursor opens, so a cursor returns the data as
  * it was then. getMore hands out the rest in batches.
  */
 export class CursorManager {

@@ -18,7 +18,7 @@ export interface MongoServerOptions {
   dbPath?: string;
   /** How often expired TTL documents are deleted, in milliseconds. Default 60000, as in mongod. */
   ttlMonitorIntervalMs?: number;
-  /** Where the server logs. Default: warnings and errors to stderr. */
+  /** Logger for server events. Default: warnings and errors to stderr. */
   logger?: Logger;
 }
 

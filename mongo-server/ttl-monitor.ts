@@ -6,7 +6,7 @@ import { indexValuesAtPath } from './storage/paths';
 export const DEFAULT_TTL_MONITOR_INTERVAL_MS = 60_000;
 
 /**
- * Deletes documents whose TTL index field holds a date older than `expireAfterSeconds`, like mongod's
+ * Deletes documents whose TTL index field contains a date older than `expireAfterSeconds`, like mongod's
  * background TTL monitor. An array field expires with its earliest date; documents whose field is not
  * a date never expire.
  */

@@ -12,7 +12,7 @@ export interface ServerState {
   readonly port: number;
 }
 
-/** What a command handler can reach. Handlers are synchronous, so each command runs without interleaving. */
+/** Catalog, cursors, logger and request facts passed to a command handler. Handlers are synchronous, so commands never interleave. */
 export interface CommandContext {
   readonly catalog: Catalog;
   readonly cursors: CursorManager;
@@ -86,7 +86,7 @@ export function requireArray(command: Document, field: string, commandName: stri
   return value;
 }
 
-/** The request's collation, validated as mongod does for the parts this server uses. */
+/** Reads the request's collation, validating the parts this server uses as mongod does. */
 export function readCollation(value: unknown): Collation | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isPlainObject(value)) throw commandError('TypeMismatch', `collation must be an object`);

@@ -13,7 +13,7 @@ const keptOptions = ['unique', 'sparse', 'partialFilterExpression', 'expireAfter
 const ignoredOptions = new Set(['background', 'v', 'key', 'name', 'ns']);
 
 /**
- * The collation fields mongod fills in for a locale, as listIndexes reports them. Only locale and
+ * Expands a collation with the fields mongod fills in for a locale, as listIndexes reports them. Only locale and
  * strength change this server's behaviour; the rest are stored so that the listed spec reads as mongod's.
  */
 function expandCollation(collation: Collation): Document {
@@ -45,11 +45,13 @@ function parseIndexSpec(raw: unknown): IndexSpec {
   if (typeof raw.name !== 'string' || raw.name.length === 0) {
     throw commandError('Location40414', "BSON field 'createIndexes.indexes.name' is missing but a required field");
   }
+
   for (const option of Object.keys(raw)) {
     if (!ignoredOptions.has(option) && !(keptOptions as readonly string[]).includes(option)) {
       throw commandError('InvalidOptions', `The field '${option}' is not valid for an index specification on this server. Specification: ${formatBsonDocument(raw)}`);
     }
   }
+
   const spec: IndexSpec = { v: 2, key, name: raw.name };
   if (raw.unique === true) spec.unique = true;
   if (raw.sparse === true) spec.sparse = true;
@@ -58,6 +60,7 @@ function parseIndexSpec(raw: unknown): IndexSpec {
     compileFilter(raw.partialFilterExpression);
     spec.partialFilterExpression = raw.partialFilterExpression;
   }
+
   if (raw.expireAfterSeconds !== undefined) {
     if (typeof raw.expireAfterSeconds !== 'number' || raw.expireAfterSeconds < 0) {
       throw commandError('InvalidOptions', `TTL index 'expireAfterSeconds' option must be a non-negative number`);
@@ -65,6 +68,7 @@ function parseIndexSpec(raw: unknown): IndexSpec {
     if (Object.keys(key).length !== 1) throw commandError('CannotCreateIndex', 'TTL indexes are single-field indexes, compound indexes do not support TTL.');
     spec.expireAfterSeconds = Math.trunc(raw.expireAfterSeconds);
   }
+
   const collation = readCollation(raw.collation);
   if (collation && collation.locale !== 'simple') spec.collation = expandCollation(collation) as Collation;
   return spec;

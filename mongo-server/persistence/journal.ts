@@ -18,7 +18,7 @@ const RECORD_HEADER_SIZE = 8;
 const RECORD_DOCUMENT_BYTES = 8 * 1024 * 1024;
 
 /**
- * Append-only journal of changes in `<dbPath>/journal.bin`. Each record holds the changes of one command
+ * Append-only journal of changes in `<dbPath>/journal.bin`. Each record contains the changes of one command
  * and is framed by its length and a CRC-32, so a record torn by a crash is detected and skipped.
  * `commit()` writes and fsyncs the pending record before the reply is sent, so an acknowledged write
  * survives SIGKILL. On open the journal is replayed into the catalog and then compacted: the state is
@@ -94,7 +94,7 @@ function writeRecord(fd: number, changes: Change[]): void {
   while (written < record.length) written += writeSync(fd, record, written, record.length - written);
 }
 
-/** A change as a BSON document. Document bytes go in as they are, so replay restores them exactly. */
+/** Converts a change to a BSON document. Document bytes are kept as they are, so replay restores them exactly. */
 function encodeChange(change: Change): Document {
   return { ...change };
 }

@@ -20,7 +20,7 @@ export interface UpdateOptions {
   inserting: boolean;
 }
 
-/** Whether an update is a replacement document (no operators) rather than operators or a pipeline. */
+/** Returns whether an update is a replacement document (no operators) rather than operators or a pipeline. */
 export function isReplacement(update: unknown): update is Document {
   return isPlainObject(update) && !Object.keys(update).some((key) => key.startsWith('$'));
 }

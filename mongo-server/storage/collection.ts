@@ -49,7 +49,7 @@ export class Collection {
     return this.records.size;
   }
 
-  /** Every document in natural (insertion) order. */
+  /** Returns every document in natural (insertion) order. */
   all(): IterableIterator<StoredDocument> {
     return this.records.values();
   }

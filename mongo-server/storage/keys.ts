@@ -57,7 +57,7 @@ export function foldString(value: string, collation: Collation | undefined): str
   return lower.normalize('NFD').replace(/\p{M}/gu, '');
 }
 
-/** Whether a collation changes string comparison at all (strength 1 or 2 on a real locale). */
+/** Returns whether a collation changes string comparison at all (strength 1 or 2 on a real locale). */
 export function collationFolds(collation: Collation | undefined): collation is Collation {
   return !!collation && collation.locale !== 'simple' && (collation.strength ?? 3) < 3;
 }
@@ -83,7 +83,7 @@ export function isPlainObject(value: unknown): value is Document {
   return prototype === Object.prototype || prototype === null;
 }
 
-/** The part of a collation mingo's sorting understands (locale, strength 1–3, case and numeric options). */
+/** Converts a collation to the options mingo's sorting accepts: locale, strength 1–3, case and numeric options. */
 export function toMingoCollation(collation: Collation | undefined): CollationSpec | undefined {
   if (!collation || collation.locale === 'simple') return undefined;
   const strength = Math.min(3, Math.max(1, collation.strength ?? 3)) as 1 | 2 | 3;

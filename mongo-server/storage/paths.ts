@@ -2,7 +2,7 @@ import type { Document } from 'bson';
 import { isPlainObject } from './keys';
 
 /**
- * Values an index sees at a dotted path. Arrays met on the way fan out into their elements, as in a
+ * Returns the values an index stores for a dotted path. Arrays met on the way fan out into their elements, as in a
  * mongod multikey index, and a missing field yields `undefined`.
  */
 export function indexValuesAtPath(document: unknown, path: string): unknown[] {

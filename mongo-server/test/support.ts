@@ -1,6 +1,6 @@
 import type { Logger } from '../logger';
 
-/** A logger that keeps every message, so tests can assert on warnings. */
+/** Creates a logger that keeps every message, so tests can assert on warnings. */
 export function createCapturingLogger(): Logger & { messages: Array<{ level: string; message: string; fields?: Record<string, unknown> }> } {
   const messages: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
   const capture = (level: string) => (message: string, fields?: Record<string, unknown>) => {
