@@ -11,11 +11,13 @@ import { readOrCreateDevelopmentSecret } from './dev-secret';
  * then serverless-offline on 127.0.0.1. Ctrl-C stops both.
  */
 const DATA_DIRECTORY = '.data';
+// The port `npm run db` uses too, so command-line tools reach a running `npm start` at a known address.
+const EMBEDDED_DATABASE_PORT = 27017;
 
 async function main(): Promise<void> {
   if (existsSync('.env')) loadDotenv({ path: '.env', quiet: true });
 
-  const database = await resolveDatabase({ dbPath: join(DATA_DIRECTORY, 'db') });
+  const database = await resolveDatabase({ dbPath: join(DATA_DIRECTORY, 'db'), port: EMBEDDED_DATABASE_PORT });
   process.env.MONGODB_URI = database.uri;
 
   if (!process.env.JWT_SECRET) {
