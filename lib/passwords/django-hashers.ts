@@ -2,12 +2,7 @@
 // following django.contrib.auth.hashers: UTF-8 passwords, salts used as text, constant-time
 // comparison, `!`-prefixed values unusable.
 import { verifyArgon2 } from './argon2-hasher';
-import {
-  BCRYPT_SHA256_PREFIX,
-  getBcryptSha256Cost,
-  verifyBcrypt,
-  verifyBcryptSha256,
-} from './bcrypt-hashers';
+import { getBcryptSha256Cost, verifyBcrypt, verifyBcryptSha256 } from './bcrypt-hashers';
 import { verifySaltedDigest, verifyUnsaltedMd5, verifyUnsaltedSha1 } from './digest-hashers';
 import { isWellFormedUnicode, type Verdict } from './hasher-utils';
 import { verifyPbkdf2, verifyScrypt } from './kdf-hashers';
@@ -81,6 +76,27 @@ export function identifyAlgorithm(encoded: string): string | null {
   return HASHER_NAME.test(name) ? name : null;
 }
 
+/** Hashers Django ships, and `crypt`, which Django 5.0 removed but older data may still contain. */
+const KNOWN_ALGORITHMS: ReadonlySet<string> = new Set([...VERIFIERS.keys(), 'crypt']);
+
+/**
+ * Tells whether a stored value is in a format Django recognizes: an unusable password (`!` prefix),
+ * or a value whose hasher name (from identifyAlgorithm) is one Django ships. Like Django's
+ * `identify_hasher`, it reads only the name, so a malformed value under a known name still passes.
+ */
+export function isKnownHashFormat(encoded: string): boolean {
+  if (encoded.startsWith(UNUSABLE_PASSWORD_PREFIX)) {
+    return true;
+  }
+  const algorithm = identifyAlgorithm(encoded);
+  return algorithm !== null && KNOWN_ALGORITHMS.has(algorithm);
+}
+
+/** Tells whether a stored value is what hashPassword writes today: `bcrypt_sha256` at cost `rounds`. */
+export function isCurrentHash(encoded: string, rounds: number): boolean {
+  return getBcryptSha256Cost(encoded) === rounds;
+}
+
 function result(
   algorithm: string | null,
   supported: boolean,
@@ -129,7 +145,5 @@ export async function verifyPassword(
     return result(algorithm, false);
   }
   const valid = verdict === 'match';
-  const isCurrent =
-    encoded.startsWith(BCRYPT_SHA256_PREFIX) && getBcryptSha256Cost(encoded) === rounds;
-  return result(algorithm, true, valid, valid && !isCurrent);
+  return result(algorithm, true, valid, valid && !isCurrentHash(encoded, rounds));
 }
