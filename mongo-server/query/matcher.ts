@@ -1,7 +1,9 @@
 import type { Document } from 'bson';
 import { Query } from 'mingo';
+import { Query as BaseQuery } from 'mingo/query';
 import { commandError } from '../errors';
 import { collationFolds, foldString, foldValue, isPlainObject, type Collation } from '../storage/keys';
+import { collatedComparisonContext } from './collated-comparison';
 
 /** mingo settings every request uses. Scripts stay off: `$where`, `$function` and `$accumulator` run code. */
 export const mingoOptions = { scriptEnabled: false, useStrictMode: true, idKey: '_id' } as const;
@@ -14,7 +16,8 @@ const operandsKeptAsIs = new Set(['$regex', '$options', '$type', '$expr', '$json
 /**
  * Compiles a query filter into a predicate. mingo applies a collation only when sorting, so under a
  * case- or accent-insensitive collation the filter and each tested document are folded first:
- * `{ username: 'Alice' }` then matches `'alice'` as it does in mongod.
+ * `{ username: 'Alice' }` then matches `'alice'` as it does in mongod. Range operators on strings
+ * then compare with the collation's `Intl.Collator`, the order mingo's sort uses.
  */
 export function compileFilter(filter: unknown, collation?: Collation): DocumentMatcher {
   if (filter === undefined || filter === null) return () => true;
@@ -23,15 +26,16 @@ export function compileFilter(filter: unknown, collation?: Collation): DocumentM
   if (Object.keys(filter).length === 0) return () => true;
 
   if (collationFolds(collation)) {
-    const query = buildQuery(foldFilter(filter, collation) as Document);
+    const query = buildQuery(foldFilter(filter, collation) as Document, collation);
     return (document) => query.test(foldValue(document, collation) as Document);
   }
   const query = buildQuery(filter);
   return (document) => query.test(document);
 }
 
-function buildQuery(filter: Document): Query {
+function buildQuery(filter: Document, collation?: Collation): Query | BaseQuery {
   try {
+    if (collation) return new BaseQuery(filter, { ...mingoOptions, context: collatedComparisonContext(collation) });
     return new Query(filter, mingoOptions);
   } catch (error) {
     throw translateMingoError(error);

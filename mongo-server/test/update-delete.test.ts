@@ -229,3 +229,26 @@ describe('queries', () => {
     expect(await items.countDocuments({ s: 'CAFÉ' }, { collation: { locale: 'fr', strength: 2 } })).toBe(1);
   });
 });
+
+describe('keyset pages under a collation', () => {
+  it('visit every document exactly once', async () => {
+    const names = ['a_b', 'a-b', 'ab', 'A.b', 'a@b', 'Ab', 'b', 'B_', 'b-', 'a', 'Zed', 'zed2', '_x', '-y', '0a', '9b'];
+    const users = await seeded('keyset', names.map((username, id) => ({ id, username })));
+    const collation = { locale: 'en', strength: 2 };
+    const visited: number[] = [];
+    let last: { username: string; id: number } | undefined;
+    for (let page = 0; page < names.length; page++) {
+      const filter: Document = last
+        ? { $or: [{ username: { $gt: last.username } }, { username: last.username, id: { $gt: last.id } }] }
+        : {};
+      const batch = await users.find(filter, { collation }).sort({ username: 1, id: 1 }).limit(3).toArray();
+      if (batch.length === 0) break;
+      visited.push(...batch.map((user) => user.id as number));
+      const tail = batch[batch.length - 1]!;
+      last = { username: tail.username as string, id: tail.id as number };
+    }
+    expect([...visited].sort((left, right) => left - right)).toEqual(names.map((_, id) => id));
+    const all = await users.find({}, { collation }).sort({ username: 1, id: 1 }).toArray();
+    expect(visited).toEqual(all.map((user) => user.id));
+  });
+});
