@@ -9,6 +9,15 @@ export interface Config {
   bcryptRounds: number;
   logLevel: string;
   isOffline: boolean;
+  loginThrottle: LoginThrottleSettings;
+}
+
+/** Brute-force limits on POST /login; durations are in seconds. */
+export interface LoginThrottleSettings {
+  maxFailuresPerAccount: number;
+  maxFailuresPerClient: number;
+  failureWindowSeconds: number;
+  lockoutSeconds: number;
 }
 
 /** Raised at start-up when the environment cannot run the service; the message names the variable. */
@@ -36,6 +45,12 @@ const environmentSchema = z.object({
     .pipe(z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT']))
     .default('INFO'),
   IS_OFFLINE: z.string().optional(),
+  // The throttle stores the latest failure times of each account and client address, so these
+  // maximums also bound the size of its documents.
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(1000).default(50),
+  LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+  LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
 });
 
 let cached: Config | undefined;
@@ -79,5 +94,11 @@ export function parseConfig(environment: NodeJS.ProcessEnv): Config {
     bcryptRounds: values.BCRYPT_ROUNDS,
     logLevel: values.LOG_LEVEL,
     isOffline,
+    loginThrottle: {
+      maxFailuresPerAccount: values.LOGIN_MAX_FAILURES,
+      maxFailuresPerClient: values.LOGIN_MAX_FAILURES_PER_IP,
+      failureWindowSeconds: values.LOGIN_FAILURE_WINDOW_SECONDS,
+      lockoutSeconds: values.LOGIN_LOCKOUT_SECONDS,
+    },
   };
 }

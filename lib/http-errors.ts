@@ -68,6 +68,20 @@ export class InvalidCredentialsError extends HttpError {
   }
 }
 
+/**
+ * Too many failed logins for an account or from a client address. The message is the same for both
+ * and for accounts that do not exist, so the response reveals nothing about which accounts exist.
+ */
+export class RateLimitedError extends HttpError {
+  readonly statusCode = 429;
+  readonly code = 'rate_limited';
+  override readonly headers: Record<string, string>;
+  constructor(retryAfterSeconds: number, options?: { cause?: unknown }) {
+    super(`Too many failed login attempts. Try again in ${retryAfterSeconds} seconds.`, options);
+    this.headers = { 'Retry-After': String(retryAfterSeconds) };
+  }
+}
+
 export class InvalidTokenError extends HttpError {
   readonly statusCode = 401;
   readonly code = 'invalid_token';
