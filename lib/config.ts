@@ -9,6 +9,8 @@ export interface Config {
   bcryptRounds: number;
   logLevel: string;
   isOffline: boolean;
+  /** Whether accounts are also written to Django's `auth_user` (AUTH_USER_MIRROR). */
+  authUserMirror: boolean;
   loginThrottle: LoginThrottleSettings;
 }
 
@@ -45,6 +47,11 @@ const environmentSchema = z.object({
     .pipe(z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT']))
     .default('INFO'),
   IS_OFFLINE: z.string().optional(),
+  // Strict on purpose: a typo such as "flase" must not silently leave the mirror on.
+  AUTH_USER_MIRROR: z
+    .enum(['true', 'false'], { error: (issue) => `must be "true" or "false", got ${JSON.stringify(issue.input)}` })
+    .default('true')
+    .transform((value) => value === 'true'),
   // The throttle stores the latest failure times of each account and client address, so these
   // maximums also bound the size of its documents.
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
@@ -94,6 +101,7 @@ export function parseConfig(environment: NodeJS.ProcessEnv): Config {
     bcryptRounds: values.BCRYPT_ROUNDS,
     logLevel: values.LOG_LEVEL,
     isOffline,
+    authUserMirror: values.AUTH_USER_MIRROR,
     loginThrottle: {
       maxFailuresPerAccount: values.LOGIN_MAX_FAILURES,
       maxFailuresPerClient: values.LOGIN_MAX_FAILURES_PER_IP,
