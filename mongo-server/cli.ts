@@ -65,7 +65,7 @@ main().catch((error: unknown) => {
   if (code === 'EADDRINUSE') {
     process.stderr.write(`Cannot listen: the port is already in use. Stop the other server or pass --port N.\n`);
   } else {
-    process.stderr.write(`Failed to start: ${(error as Error).stack ?? String(error)}\n`);
+    process.stderr.write(`Failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
   }
   process.exit(1);
 });

@@ -1,10 +1,11 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { BSON, type Document } from 'bson';
 import type { Logger } from '../logger';
 import type { Catalog } from '../storage/catalog';
 import type { Change } from '../storage/changes';
+import { acquireDirectoryLock } from './lock';
 import { replayChange, snapshotChanges } from './replay';
 
 /** Journal file inside the data directory. */
@@ -16,6 +17,12 @@ const RECORD_HEADER_SIZE = 8;
  * commands and snapshots are written as several records.
  */
 const RECORD_DOCUMENT_BYTES = 8 * 1024 * 1024;
+/**
+ * A running server compacts again once the journal is this many times its size after the last
+ * compaction, and at least MIN_COMPACTION_BYTES, so disk use stays proportional to the live data.
+ */
+const COMPACTION_GROWTH_FACTOR = 4;
+const MIN_COMPACTION_BYTES = 64 * 1024 * 1024;
 
 /**
  * Append-only journal of changes in `<dbPath>/journal.bin`. Each record contains the changes of one command
@@ -25,73 +32,105 @@ const RECORD_DOCUMENT_BYTES = 8 * 1024 * 1024;
  * written to a new file that replaces the old one, which drops superseded versions of documents.
  */
 export class Journal {
+  private readonly dbPath: string;
   private readonly path: string;
+  private readonly catalog: Catalog;
+  private readonly releaseLock: () => void;
   private fd: number;
+  private fileBytes: number;
+  private compactedBytes: number;
   private pending: Change[] = [];
 
-  private constructor(path: string, fd: number) {
-    this.path = path;
-    this.fd = fd;
+  private constructor(dbPath: string, catalog: Catalog, releaseLock: () => void) {
+    this.dbPath = dbPath;
+    this.path = join(dbPath, JOURNAL_FILE);
+    this.catalog = catalog;
+    this.releaseLock = releaseLock;
+    this.fd = -1;
+    this.fileBytes = 0;
+    this.compactedBytes = 0;
   }
 
-  /** Replays `<dbPath>/journal.bin` into the empty catalog, compacts it, and starts recording changes. */
+  /**
+   * Locks `dbPath`, replays its journal into the empty catalog, compacts it, and starts recording
+   * changes. Throws if another live process holds the lock.
+   */
   static open(dbPath: string, catalog: Catalog, logger: Logger): Journal {
     mkdirSync(dbPath, { recursive: true });
-    const path = join(dbPath, JOURNAL_FILE);
-    if (existsSync(path)) {
-      const replayed = replayFile(path, catalog, logger);
-      logger.info('journal replayed', { path, records: replayed });
+    const journal = new Journal(dbPath, catalog, acquireDirectoryLock(dbPath, logger));
+    try {
+      if (existsSync(journal.path)) {
+        const replayed = replayFile(journal.path, catalog, logger);
+        logger.info('journal replayed', { path: journal.path, records: replayed });
+      }
+      journal.compactAndReopen();
+    } catch (error) {
+      journal.releaseLock();
+      throw error;
     }
-    compact(dbPath, path, catalog);
-    const journal = new Journal(path, openSync(path, 'a'));
     catalog.setChangeListener((change) => journal.pending.push(change));
     return journal;
   }
 
-  /** Appends the changes recorded since the last commit as one record and waits for fsync. */
+  /** Appends the changes recorded since the last commit and waits for fsync. */
   commit(): void {
     if (this.pending.length === 0) return;
     const changes = this.pending;
     this.pending = [];
-    writeRecords(this.fd, changes);
+    this.fileBytes += writeRecords(this.fd, changes);
     fsyncSync(this.fd);
+    if (this.fileBytes > Math.max(MIN_COMPACTION_BYTES, COMPACTION_GROWTH_FACTOR * this.compactedBytes)) {
+      this.compactAndReopen();
+    }
   }
 
   close(): void {
     this.commit();
     closeSync(this.fd);
     this.fd = -1;
+    this.releaseLock();
   }
 
-  get file(): string {
-    return this.path;
+  private compactAndReopen(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    compact(this.dbPath, this.path, this.catalog);
+    this.fd = openSync(this.path, 'a');
+    this.fileBytes = fstatSync(this.fd).size;
+    this.compactedBytes = this.fileBytes;
   }
 }
 
-/** Writes changes in records of bounded size. A crash between two of them keeps only the first. */
-function writeRecords(fd: number, changes: Iterable<Change>): void {
+/**
+ * Writes changes in records of bounded size and returns the bytes written. A crash between two of
+ * them keeps only the first.
+ */
+function writeRecords(fd: number, changes: Iterable<Change>): number {
   let batch: Change[] = [];
   let bytes = 0;
+  let written = 0;
   for (const change of changes) {
     batch.push(change);
     bytes += change.op === 'put' ? change.bson.length : 256;
     if (bytes >= RECORD_DOCUMENT_BYTES) {
-      writeRecord(fd, batch);
+      written += writeRecord(fd, batch);
       batch = [];
       bytes = 0;
     }
   }
-  if (batch.length > 0) writeRecord(fd, batch);
+  if (batch.length > 0) written += writeRecord(fd, batch);
+  return written;
 }
 
-function writeRecord(fd: number, changes: Change[]): void {
+/** Writes one record and returns its size in bytes. */
+function writeRecord(fd: number, changes: Change[]): number {
   const payload = BSON.serialize({ changes: changes.map(encodeChange) });
   const header = Buffer.alloc(RECORD_HEADER_SIZE);
   header.writeUInt32LE(payload.length, 0);
   header.writeUInt32LE(crc32(payload), 4);
   const record = Buffer.concat([header, payload]);
-  let written = 0;
-  while (written < record.length) written += writeSync(fd, record, written, record.length - written);
+  let offset = 0;
+  while (offset < record.length) offset += writeSync(fd, record, offset, record.length - offset);
+  return record.length;
 }
 
 /** Converts a change to a BSON document. Document bytes are kept as they are, so replay restores them exactly. */

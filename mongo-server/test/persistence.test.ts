@@ -7,6 +7,7 @@ import { MongoClient, type Document } from 'mongodb';
 import { startMongoServer } from '../index';
 import { silentLogger } from '../logger';
 import { JOURNAL_FILE } from '../persistence/journal';
+import { LOCK_FILE } from '../persistence/lock';
 import { createCapturingLogger } from './support';
 
 // Embedded server only: these tests start their own instances on a temporary --dbpath.
@@ -176,5 +177,29 @@ describe('persistence with dbPath', () => {
     } finally {
       await restarted.stop();
     }
+  });
+});
+
+describe('dbPath lock', () => {
+  it('rejects a second server on one dbPath', async () => {
+    const dbPath = temporaryDirectory();
+    const first = await startMongoServer({ dbPath, logger: silentLogger });
+    try {
+      await expect(startMongoServer({ dbPath, logger: silentLogger })).rejects.toThrow(`dbPath ${dbPath} is in use by process ${process.pid}`);
+    } finally {
+      await first.stop();
+    }
+    const second = await startMongoServer({ dbPath, logger: silentLogger });
+    await second.stop();
+  });
+
+  it('takes over a lock whose process is gone', async () => {
+    const dbPath = temporaryDirectory();
+    // Process ids are below 2^22 on Linux, so this one cannot be running.
+    writeFileSync(join(dbPath, LOCK_FILE), '99999999\n');
+    const logger = createCapturingLogger();
+    const server = await startMongoServer({ dbPath, logger });
+    await server.stop();
+    expect(logger.messages.some((entry) => entry.level === 'warn' && entry.message.includes('stale lock'))).toBe(true);
   });
 });
