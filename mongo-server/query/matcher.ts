@@ -2,7 +2,7 @@ import type { Document } from 'bson';
 import { Query } from 'mingo';
 import { Query as BaseQuery } from 'mingo/query';
 import { commandError } from '../errors';
-import { collationFolds, foldString, foldValue, isPlainObject, type Collation } from '../storage/keys';
+import { collationFolds, encodeKey, foldString, foldValue, isPlainObject, type Collation } from '../storage/keys';
 import { collatedComparisonContext } from './collated-comparison';
 
 /** mingo settings every request uses. Scripts stay off: `$where`, `$function` and `$accumulator` run code. */
@@ -25,12 +25,40 @@ export function compileFilter(filter: unknown, collation?: Collation): DocumentM
   rejectScripts(filter);
   if (Object.keys(filter).length === 0) return () => true;
 
+  const equality = compileTopLevelEquality(filter, collation);
+  if (equality) return equality;
+
   if (collationFolds(collation)) {
     const query = buildQuery(foldFilter(filter, collation) as Document, collation);
     return (document) => query.test(foldValue(document, collation) as Document);
   }
   const query = buildQuery(filter);
   return (document) => query.test(document);
+}
+
+/**
+ * Fast path for the most common filter, equality on top-level fields (`{ email: 'a@b.c', id: 7 }`).
+ * Building a mingo Query costs far more than testing a few documents found through an index, so
+ * these filters are matched here with mongod's equality rules: numbers compare by value, and an array
+ * field matches when one of its elements is equal. Returns undefined for any other filter.
+ */
+function compileTopLevelEquality(filter: Document, collation: Collation | undefined): DocumentMatcher | undefined {
+  const folds = collationFolds(collation);
+  const conditions: Array<[string, string]> = [];
+  for (const [field, value] of Object.entries(filter)) {
+    if (field.startsWith('$') || field.includes('.')) return undefined;
+    const isScalar = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+      || value instanceof Date || (value as { _bsontype?: string } | null)?._bsontype === 'ObjectId';
+    if (!isScalar || Number.isNaN(value)) return undefined;
+    conditions.push([field, encodeKey(folds ? foldValue(value, collation) : value)]);
+  }
+  const keyOf = (value: unknown): string => encodeKey(folds ? foldValue(value, collation!) : value);
+  return (document) =>
+    conditions.every(([field, expected]) => {
+      const actual = document[field];
+      if (Array.isArray(actual)) return actual.some((element) => !Array.isArray(element) && keyOf(element) === expected);
+      return actual !== undefined && keyOf(actual) === expected;
+    });
 }
 
 function buildQuery(filter: Document, collation?: Collation): Query | BaseQuery {
