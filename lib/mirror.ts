@@ -104,7 +104,7 @@ export async function mirrorLogin(user: UserDocument, upgradedHash: string | und
     const authUsers = await getAuthUserCollection();
     const { matchedCount } = await authUsers.updateOne({ id: user.id }, { $set: changes }, { session });
     if (matchedCount === 0) {
-      logger.warn('auth_user has no document for the user who logged in; the consistency check's repair copies it', { user_id: user.id });
+      logger.warn('auth_user has no document for the user who logged in; the consistency check repairs it', { user_id: user.id });
     }
   });
 }
