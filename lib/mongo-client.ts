@@ -1,4 +1,4 @@
-import { MongoClient, type Db } from 'mongodb';
+import { MongoClient, type CommandStartedEvent, type Db } from 'mongodb';
 import { getConfig } from './config';
 import { logger } from './logger';
 
@@ -22,6 +22,7 @@ export const MONGO_CLIENT_OPTIONS = {
 let clientPromise: Promise<MongoClient> | undefined;
 let clientsCreated = 0;
 let connectionsCreated = 0;
+let commandStartedListener: ((event: CommandStartedEvent) => void) | undefined;
 
 /** Returns the container's MongoClient, connecting on first use. */
 export function getMongoClient(): Promise<MongoClient> {
@@ -44,6 +45,15 @@ export function getMongoClientStats(): { clientsCreated: number; connectionsCrea
   return { clientsCreated, connectionsCreated };
 }
 
+/**
+ * Passes every command that clients created after this call start to `listener`, through the
+ * driver's command monitoring; undefined stops it. Tests use it to inspect the filters the service
+ * sends. The service never sets a listener, so deployed clients run without monitoring.
+ */
+export function setCommandStartedListener(listener: ((event: CommandStartedEvent) => void) | undefined): void {
+  commandStartedListener = listener;
+}
+
 /** Closes the container's client. Functions never call this; scripts and tests do when they finish. */
 export async function closeMongoClient(): Promise<void> {
   const pending = clientPromise;
@@ -52,8 +62,10 @@ export async function closeMongoClient(): Promise<void> {
 }
 
 async function connect(): Promise<MongoClient> {
-  const client = new MongoClient(getConfig().mongodbUri, MONGO_CLIENT_OPTIONS);
+  const monitorCommands = commandStartedListener !== undefined;
+  const client = new MongoClient(getConfig().mongodbUri, { ...MONGO_CLIENT_OPTIONS, monitorCommands });
   clientsCreated += 1;
+  if (monitorCommands) client.on('commandStarted', (event) => commandStartedListener?.(event));
   client.on('connectionCreated', () => {
     connectionsCreated += 1;
   });
