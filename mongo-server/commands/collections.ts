@@ -9,6 +9,13 @@ import { commandCollection, optionalDocument, type CommandHandler } from './cont
 const nonOptionFields = new Set(['create', '$db', 'lsid', 'txnNumber', '$readPreference', '$clusterTime', 'writeConcern', 'comment', 'maxTimeMS', 'apiVersion', 'apiStrict', 'apiDeprecationErrors']);
 
 /**
+ * Collection options mongod enforces that this server would silently ignore, so it rejects them
+ * instead: schema validation, capped and time series collections, clustered indexes, a default
+ * collation and views.
+ */
+const unsupportedOptions = ['capped', 'validator', 'validationLevel', 'validationAction', 'timeseries', 'clusteredIndex', 'collation', 'viewOn', 'pipeline', 'expireAfterSeconds', 'encryptedFields', 'changeStreamPreAndPostImages'];
+
+/**
  * create: creates a collection with its options. As in mongod since 5.0, creating an existing
  * collection with identical options succeeds, and with other options fails with NamespaceExists.
  */
@@ -16,12 +23,14 @@ const create: CommandHandler = (command, context) => {
   const name = commandCollection(command, context);
   const options: Document = {};
   for (const [key, value] of Object.entries(command)) if (!nonOptionFields.has(key)) options[key] = value;
-  if (options.viewOn !== undefined) throw commandError('NotImplemented', 'views are not supported by this server');
-
   const existing = context.catalog.getCollection(context.db, name);
   if (existing) {
     if (encodeKey(existing.options) === encodeKey(options)) return {};
     throw commandError('NamespaceExists', `namespace ${context.db}.${name} already exists, but with different options: ${JSON.stringify(existing.options)}`);
+  }
+  const unsupported = unsupportedOptions.filter((option) => options[option] !== undefined && options[option] !== false);
+  if (unsupported.length > 0) {
+    throw commandError('NotImplemented', `create option ${unsupported.join(', ')} is not supported by this server; use a real mongod for it`);
   }
   context.catalog.createCollection(context.db, name, options);
   return {};

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MongoBulkWriteError, MongoServerError, ObjectId, type Collection, type Document } from 'mongodb';
+import { BSON, Double, Int32, MongoBulkWriteError, MongoServerError, ObjectId, type Collection, type Document } from 'mongodb';
 import { openTestDatabase, type TestDatabase } from '../../test/helpers/database';
 
 // Runs against the server of the test run: the embedded one, or MONGODB_URI when set.
@@ -26,6 +26,16 @@ describe('insert and find', () => {
     expect(found).toEqual({ _id: result.insertedId, id: 7, name: 'Ann', tags: ['a'], created: new Date(1_700_000_000_000) });
     const typed = await users.findOne({ id: { $type: 'int' } });
     expect(typed?.id).toBe(7);
+  });
+
+  it('stores integers as int32 and fractions as double', async () => {
+    const numbers = collection('numbers');
+    await numbers.insertOne({ _id: 'n', id: 42, ratio: 0.5, big: 2 ** 40 } as Document);
+    const raw = await numbers.findOne({ _id: 'n' } as Document, { raw: true });
+    const typed = BSON.deserialize(raw as unknown as Uint8Array, { promoteValues: false });
+    expect(typed.id).toBeInstanceOf(Int32);
+    expect(typed.ratio).toBeInstanceOf(Double);
+    expect(await numbers.findOne({ _id: 'n' } as Document)).toEqual({ _id: 'n', id: 42, ratio: 0.5, big: 2 ** 40 });
   });
 
   it('collection names with dots work', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MongoServerError, ObjectId, type Collection, type Document } from 'mongodb';
+import { Double, MongoServerError, ObjectId, type Collection, type Document } from 'mongodb';
 import { openTestDatabase, type TestDatabase } from '../../test/helpers/database';
 
 // Runs against the server of the test run: the embedded one, or MONGODB_URI when set.
@@ -212,6 +212,22 @@ describe('queries', () => {
     expect(await ids({ items: { $elemMatch: { q: { $gt: 3 } } } })).toEqual([1]);
     expect(await ids({ 'items.q': 2 })).toEqual([2]);
     expect(await ids({ $or: [{ _id: 3 }, { tags: 'x' }] })).toEqual([1, 3]);
+  });
+
+  it('matches top-level equality like mongod', async () => {
+    const items = await seeded('equality', [
+      { _id: 1, tags: ['x', 'y'], n: new Double(1), flag: true },
+      { _id: 2, tags: 'x', n: 2, when: new Date(5) },
+      { _id: 3, tags: [['x']], n: 1.5 },
+    ] as Document[]);
+    const ids = async (filter: Document): Promise<unknown[]> =>
+      (await items.find(filter).sort({ _id: 1 }).toArray()).map((document) => document._id);
+    expect(await ids({ tags: 'x' })).toEqual([1, 2]);
+    expect(await ids({ n: 1 })).toEqual([1]);
+    expect(await ids({ n: 1, flag: true })).toEqual([1]);
+    expect(await ids({ when: new Date(5) })).toEqual([2]);
+    expect(await ids({ flag: false })).toEqual([]);
+    expect(await ids({ tags: 'X' })).toEqual([]);
   });
 
   it('sorts with a case-insensitive collation', async () => {

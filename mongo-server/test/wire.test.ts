@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BSON, MongoClient, MongoServerError, type Document } from 'mongodb';
+import { BSON, Long, MongoClient, MongoServerError, Timestamp, UUID, type Document } from 'mongodb';
 import { startMongoServer, type MongoServerHandle } from '../index';
 import { silentLogger } from '../logger';
 import { createCapturingLogger } from './support';
@@ -137,6 +137,47 @@ describe('wire protocol', () => {
     socket.destroy();
     expect(data.readInt32LE(8)).toBe(2);
     expect(BSON.deserialize(data.subarray(21))).toEqual({ n: 1, ok: 1 });
+  });
+});
+
+describe('fields the driver adds', () => {
+  it('ignores lsid, txnNumber and $readPreference', async () => {
+    const socket = await openSocket();
+    const reply = readReply(socket);
+    socket.write(
+      opMsg(
+        {
+          find: 'plumbing',
+          filter: {},
+          lsid: { id: new UUID() },
+          txnNumber: new Long(1),
+          $readPreference: { mode: 'primaryPreferred' },
+          $clusterTime: { clusterTime: new Timestamp({ t: 1, i: 1 }), signature: { hash: Buffer.alloc(20), keyId: 0 } },
+          $db: 'wire',
+        },
+        11,
+      ),
+    );
+    const { data } = await reply;
+    socket.destroy();
+    const document = BSON.deserialize(data.subarray(21));
+    expect(document.ok).toBe(1);
+    expect(document.cursor.firstBatch).toEqual([]);
+  });
+
+  it('rejects create options it cannot enforce', async () => {
+    const client = new MongoClient(server.uri, { serverSelectionTimeoutMS: 5000 });
+    await client.connect();
+    try {
+      const error = await client
+        .db('wire')
+        .createCollection('validated', { validator: { a: { $exists: true } } })
+        .catch((caught: unknown) => caught);
+      expect((error as MongoServerError).code).toBe(238);
+      expect((error as MongoServerError).message).toContain('validator');
+    } finally {
+      await client.close();
+    }
   });
 });
 
