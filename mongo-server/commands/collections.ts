@@ -36,7 +36,10 @@ const create: CommandHandler = (command, context) => {
   return {};
 };
 
-/** drop: removes a collection and its indexes. Dropping a missing collection succeeds, as in mongod 7. */
+/**
+ * drop: removes a collection and its indexes. Dropping a missing collection succeeds, as in recent
+ * mongod versions; older ones raised NamespaceNotFound, which the driver's drop() ignores anyway.
+ */
 const drop: CommandHandler = (command, context) => {
   const name = commandCollection(command, context);
   const collection = context.catalog.getCollection(context.db, name);

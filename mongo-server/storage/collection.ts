@@ -143,9 +143,13 @@ export class Collection {
       // An index whose collation folds at least as much as the query's finds every match.
       if (!index.coversAllDocuments || index.strength > queryStrength) continue;
       const perField = index.fields.map((field) => equalityValues(filter[field]));
-      if (perField.some((values) => values === undefined || values.length !== 1)) continue;
-      const holders = index.lookup(index.encodeValues(perField.map((values) => values![0])));
-      return this.pick(holders ? [...holders] : []);
+      if (perField.some((values) => values === undefined)) continue;
+      // `$in` on a single-field index looks up each value; a compound index needs one value a field.
+      if (index.fields.length > 1 && perField.some((values) => values!.length !== 1)) continue;
+      const keys = index.fields.length === 1
+        ? perField[0]!.map((value) => index.encodeValues([value]))
+        : [index.encodeValues(perField.map((values) => values![0]))];
+      return this.pick(keys.flatMap((key) => [...(index.lookup(key) ?? [])]));
     }
     return this.records.values();
   }
