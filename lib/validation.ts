@@ -61,20 +61,30 @@ const passwordSchema = text({ required: true }).refine(
 const bodyObject = <T extends z.ZodRawShape>(shape: T) =>
   z.object(shape, { error: 'Expected a JSON object.' });
 
+// Descriptions for the OpenAPI document (lib/openapi.ts), next to the rules they describe.
+const USERNAME_DESCRIPTION =
+  'At most 150 characters of letters, digits and @ . + - _ after Unicode NFKC normalization; unique regardless of letter case.';
+const EMAIL_DESCRIPTION = 'A valid email address of at most 254 characters; the domain part is stored lowercased.';
+const NAME_DESCRIPTION = 'At most 150 characters; surrounding spaces are removed.';
+
 /** POST /signup. Fields other than these are ignored and never stored. */
 export const signupBodySchema = bodyObject({
-  username: usernameSchema,
-  email: emailSchema,
-  password: passwordSchema,
-  first_name: nameSchema.default(''),
-  last_name: nameSchema.default(''),
+  username: usernameSchema.meta({ description: USERNAME_DESCRIPTION }),
+  email: emailSchema.meta({ description: EMAIL_DESCRIPTION }),
+  password: passwordSchema.meta({
+    description:
+      'At least 8 and at most 4,096 characters, not entirely numeric, not a common password, and not too ' +
+      "similar to the username, email address or names (Django's default password validators).",
+  }),
+  first_name: nameSchema.default('').meta({ description: NAME_DESCRIPTION }),
+  last_name: nameSchema.default('').meta({ description: NAME_DESCRIPTION }),
 });
 export type SignupBody = z.infer<typeof signupBodySchema>;
 
 /** POST /login: a password with either a username or an email address. */
 export const loginBodySchema = bodyObject({
-  username: usernameSchema.optional(),
-  email: emailSchema.optional(),
+  username: usernameSchema.optional().meta({ description: 'The username, in any letter case. Send this or `email`.' }),
+  email: emailSchema.optional().meta({ description: 'The email address. Send this or `username`.' }),
   password: passwordSchema,
 }).superRefine((body, context) => {
   if (body.username === undefined && body.email === undefined) {
@@ -93,7 +103,7 @@ export const userIdSchema = z
   .transform(Number)
   .refine(Number.isSafeInteger, 'Expected a positive integer id.');
 
-export const userIdPathSchema = z.object({ id: userIdSchema }, { error: 'The user id is missing from the path.' });
+export const userIdPathSchema = z.object({ id: userIdSchema.meta({ description: 'The user id.' }) }, { error: 'The user id is missing from the path.' });
 
 const booleanParameter = z
   .string()
@@ -126,20 +136,33 @@ export const listUsersQuerySchema = z.object({
     .string()
     .transform((value) => value.trim())
     .refine(maxLength(MAX_SEARCH_LENGTH), tooLong(MAX_SEARCH_LENGTH))
-    .optional(),
-  is_active: booleanParameter.optional(),
-  is_staff: booleanParameter.optional(),
-  is_superuser: booleanParameter.optional(),
-  date_joined_after: dateParameter(false).optional(),
-  date_joined_before: dateParameter(true).optional(),
-  ordering: z.enum(orderings, { error: `Expected one of: ${orderings.join(', ')}.` }).default('id'),
+    .optional()
+    .meta({ description: 'Text searched for, ignoring letter case, in username, email, first and last name; at most 150 characters.' }),
+  is_active: booleanParameter.optional().meta({ description: '`true` or `false`: only active or only inactive users.' }),
+  is_staff: booleanParameter.optional().meta({ description: '`true` or `false`: only staff or only non-staff users.' }),
+  is_superuser: booleanParameter.optional().meta({ description: '`true` or `false`: only superusers or only other users.' }),
+  date_joined_after: dateParameter(false)
+    .optional()
+    .meta({ description: 'Users who joined at or after this ISO 8601 date-time with offset, or date (meaning 00:00 UTC).' }),
+  date_joined_before: dateParameter(true)
+    .optional()
+    .meta({ description: 'Users who joined at or before this ISO 8601 date-time with offset, or date (meaning the end of that day in UTC).' }),
+  ordering: z
+    .enum(orderings, { error: `Expected one of: ${orderings.join(', ')}.` })
+    .default('id')
+    .meta({ description: 'Sort field; a leading `-` sorts in descending order. Ties are broken by id.' }),
   limit: z
     .string()
     .regex(/^\d{1,3}$/, 'Expected an integer from 1 to 100.')
     .transform(Number)
     .refine((value) => value >= 1 && value <= 100, 'Expected an integer from 1 to 100.')
-    .default(20),
-  cursor: z.string().max(2048, 'The cursor is not valid. Request the first page again without a cursor.').optional(),
+    .default(20)
+    .meta({ description: 'Users per page, from 1 to 100; 20 when absent.' }),
+  cursor: z
+    .string()
+    .max(2048, 'The cursor is not valid. Request the first page again without a cursor.')
+    .optional()
+    .meta({ description: 'The `next_cursor` of the previous page; valid only with the same other parameters.' }),
 });
 
 /**
