@@ -50,7 +50,22 @@ export function serveConnection(socket: Socket, connectionId: number, dispatcher
       return false;
     }
     const reply = dispatcher.run(request.command, request.db, connectionId);
-    if (!request.moreToCome) socket.write(encodeReply(request, nextResponseId++, reply));
+    if (request.moreToCome) return true;
+    let encoded: Buffer;
+    try {
+      encoded = encodeReply(request, nextResponseId++, reply);
+    } catch (error) {
+      // A reply that cannot be serialized (for example one over the BSON size limit) must not stop
+      // the server: the client gets an error reply instead.
+      logger.error('could not encode a reply', { connectionId, error: (error as Error).message });
+      encoded = encodeReply(request, nextResponseId++, {
+        ok: 0,
+        errmsg: `reply could not be encoded: ${(error as Error).message}`,
+        code: 1,
+        codeName: 'InternalError',
+      });
+    }
+    socket.write(encoded);
     return true;
   };
 

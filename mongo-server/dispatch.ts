@@ -33,7 +33,7 @@ export class CommandDispatcher {
       if (name === undefined) throw commandError('FailedToParse', 'Failed to parse: {}. The command document is empty.');
       const handler = this.options.handlers.get(name);
       if (!handler) throw commandError('CommandNotFound', `no such command: '${name}'`);
-      // Transactions need a replica set; mongod standalone rejects them with this error.
+      // Transactions need a replica set, so a standalone mongod rejects them with this error.
       if (command.startTransaction === true || command.autocommit === false) {
         throw commandError('IllegalOperation', 'Transaction numbers are only allowed on a replica set member or mongos');
       }

@@ -22,7 +22,7 @@ export class MongoCommandError extends Error {
   }
 }
 
-// Codes and names from mongod's error_codes.yml (mongod 7.0).
+// Numeric codes and names that mongod 7.0 puts in its replies for these errors.
 export const ErrorCode = {
   InternalError: [1, 'InternalError'],
   BadValue: [2, 'BadValue'],
