@@ -80,6 +80,8 @@ describe('wire protocol', () => {
     expect(document.maxWireVersion).toBe(21);
     expect(document.ok).toBe(1);
     expect(document.compression).toBeUndefined();
+    expect(document.setName).toBeUndefined();
+    expect(document.logicalSessionTimeoutMinutes).toBe(30);
   });
 
   it('answers OP_MSG with the request id', async () => {
