@@ -3,6 +3,7 @@ import { find as mingoFind } from 'mingo';
 import { commandError } from '../errors';
 import type { Collection, StoredDocument } from '../storage/collection';
 import { isPlainObject, toMingoCollation, type Collation } from '../storage/keys';
+import { sortBySpecification } from './compare';
 import { compileFilter, mingoOptions, translateMingoError } from './matcher';
 
 export interface FindOptions {
@@ -31,6 +32,11 @@ export function sortDocuments(documents: Document[], sort: Document | undefined,
   if (!sort || Object.keys(sort).length === 0) return documents;
   validateSort(sort);
   if ('$natural' in sort) return sort.$natural === -1 ? [...documents].reverse() : documents;
+  const directions = Object.values(sort);
+  if (directions.every((direction) => direction === 1 || direction === -1)) {
+    return sortBySpecification(documents, sort as Record<string, 1 | -1>, collation);
+  }
+  // Other specifications (such as { $meta: 'textScore' }) are left to mingo.
   try {
     return mingoFind(documents, {}, undefined, { ...mingoOptions, collation: toMingoCollation(collation) }).sort(sort as Record<string, 1 | -1>).all() as Document[];
   } catch (error) {

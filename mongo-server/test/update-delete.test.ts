@@ -230,6 +230,35 @@ describe('queries', () => {
     expect(await ids({ tags: 'X' })).toEqual([]);
   });
 
+  it('sorts mixed types in BSON order', async () => {
+    const items = await seeded('mixedSort', [
+      { _id: 1, v: 5 },
+      { _id: 2, v: 2.5 },
+      { _id: 3, v: 'x' },
+      { _id: 4, v: [3, 9] },
+      { _id: 5, v: null },
+      { _id: 6, v: true },
+      { _id: 7, v: new Date(0) },
+      { _id: 8, v: { a: 1 } },
+      { _id: 9, v: new ObjectId('65a000000000000000000000') },
+    ] as Document[]);
+    const order = async (direction: 1 | -1): Promise<unknown[]> =>
+      (await items.find().sort({ v: direction }).toArray()).map((document) => document._id);
+    expect(await order(1)).toEqual([5, 2, 4, 1, 3, 8, 9, 6, 7]);
+    expect(await order(-1)).toEqual([7, 6, 9, 8, 3, 4, 1, 2, 5]);
+  });
+
+  it('keeps ties in a compound sort apart', async () => {
+    const items = await seeded('compoundSort', [
+      { _id: 1, a: 2, b: 'y' },
+      { _id: 2, a: 1, b: 'z' },
+      { _id: 3, a: 2, b: 'x' },
+      { _id: 4, a: 1, b: 'a' },
+    ] as Document[]);
+    const sorted = await items.find().sort({ a: -1, b: 1 }).toArray();
+    expect(sorted.map((document) => document._id)).toEqual([3, 1, 4, 2]);
+  });
+
   it('sorts with a case-insensitive collation', async () => {
     const items = await seeded('collationSort', [{ s: 'b' }, { s: 'B' }, { s: 'a' }, { s: 'C' }]);
     const sorted = await items.find({}, { collation: { locale: 'en', strength: 2 }, projection: { _id: 0 } }).sort({ s: 1 }).toArray();
