@@ -6,29 +6,28 @@ import { $gt, $gte, $lt, $lte } from 'mingo/operators/query/comparison';
 import type { Options } from 'mingo/types';
 import { resolve } from 'mingo/util';
 import type { Collation } from '../storage/keys';
+import { collatorFor } from './compare';
 
 type QueryOperator = (selector: string, value: unknown, options: Options) => (document: unknown) => boolean;
 
 const contexts = new Map<string, Context>();
 
 /**
- * Returns a mingo context whose `$gt`, `$gte`, `$lt` and `$lte` compare strings with `Intl.Collator`,
- * the comparison mingo's sort uses under the same collation. Without it, range filters compare code
- * units while the sort follows the collation: `'a-b' > 'a_b'` in code units but not under ICU, so
- * keyset pages sorted under a collation would skip or repeat documents.
- * The other operators are mingo's defaults; mingo keeps the first registration of an operator, so
+ * Returns a mingo context whose `$gt`, `$gte`, `$lt` and `$lte` compare strings with the `Intl.Collator`
+ * that sorting uses under the same collation. Without it, range filters compare code units while
+ * the sort follows the collation: `'a-b' < 'a_b'` in code units but not under ICU, so keyset pages
+ * sorted under a collation would skip or repeat documents.
+ * The other operators are mingo's defaults. mingo keeps the first registration of an operator, so
  * the context is built from scratch rather than added to mingo's preloaded one.
  */
 export function collatedComparisonContext(collation: Collation): Context {
   const strength = collation.strength ?? 3;
-  const cacheKey = `${collation.locale}/${strength}/${String(collation.numericOrdering)}`;
+  const cacheKey = `${collation.locale}/${strength}/${String(collation.numericOrdering)}/${String(collation.caseFirst)}`;
   let context = contexts.get(cacheKey);
   if (context) return context;
 
-  const collator = new Intl.Collator(collation.locale, {
-    sensitivity: strength === 1 ? 'base' : strength === 2 ? 'accent' : 'variant',
-    numeric: collation.numericOrdering === true,
-  });
+  // The same collator the sort uses, so range filters and sort order agree.
+  const collator = collatorFor(collation) ?? new Intl.Collator('en', { sensitivity: 'variant' });
   const collated = (fallback: unknown, accepts: (order: number) => boolean): QueryOperator => (selector, value, options) => {
     if (typeof value !== 'string') return (fallback as QueryOperator)(selector, value, options);
     return (document) => {
