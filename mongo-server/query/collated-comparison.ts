@@ -26,8 +26,9 @@ export function collatedComparisonContext(collation: Collation): Context {
   let context = contexts.get(cacheKey);
   if (context) return context;
 
-  // The same collator the sort uses, so range filters and sort order agree.
-  const collator = collatorFor(collation) ?? new Intl.Collator('en', { sensitivity: 'variant' });
+  // The collator the sort uses, so range filters and sort order agree. Callers pass only folding
+  // collations, for which collatorFor always returns one.
+  const collator = collatorFor(collation) ?? new Intl.Collator(collation.locale);
   const collated = (fallback: unknown, accepts: (order: number) => boolean): QueryOperator => (selector, value, options) => {
     if (typeof value !== 'string') return (fallback as QueryOperator)(selector, value, options);
     return (document) => {

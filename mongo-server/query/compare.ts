@@ -31,6 +31,13 @@ function toNumber(value: unknown): number {
 
 const collators = new Map<string, Intl.Collator>();
 
+/** Maps an ICU strength to `Intl.Collator` sensitivity: 1 ignores case and accents, 2 ignores case. */
+function sensitivityFor(strength: number): 'base' | 'accent' | 'variant' {
+  if (strength === 1) return 'base';
+  if (strength === 2) return 'accent';
+  return 'variant';
+}
+
 /** Returns the `Intl.Collator` for a folding collation, or undefined for binary string comparison. */
 export function collatorFor(collation: Collation | undefined): Intl.Collator | undefined {
   if (!collation || collation.locale === 'simple') return undefined;
@@ -39,7 +46,7 @@ export function collatorFor(collation: Collation | undefined): Intl.Collator | u
   let collator = collators.get(key);
   if (!collator) {
     collator = new Intl.Collator(collation.locale, {
-      sensitivity: strength === 1 ? 'base' : strength === 2 ? 'accent' : 'variant',
+      sensitivity: sensitivityFor(strength),
       numeric: collation.numericOrdering === true,
       caseFirst: collation.caseFirst === 'upper' || collation.caseFirst === 'lower' ? collation.caseFirst : 'false',
     });
@@ -48,7 +55,7 @@ export function collatorFor(collation: Collation | undefined): Intl.Collator | u
   return collator;
 }
 
-/** Compares two BSON values in mongod's order; strings use `collator` when given. */
+/** Compares two BSON values in mongod's order. Strings are compared with `collator` when given. */
 export function compareValues(left: unknown, right: unknown, collator?: Intl.Collator): number {
   const rankDifference = typeRank(left) - typeRank(right);
   if (rankDifference !== 0) return Math.sign(rankDifference);
@@ -110,7 +117,7 @@ function compareDocuments(left: Document, right: Document, collator?: Intl.Colla
 /**
  * Returns the value a document sorts by on one field: for an array field, its smallest element in an
  * ascending sort and its largest in a descending one, as in mongod.
- * NOTE: an empty array sorts like null here; mongod sorts it before null.
+ * NOTE: an empty array sorts like null here, but mongod sorts it before null.
  */
 function sortValue(document: Document, field: string, direction: 1 | -1, collator?: Intl.Collator): unknown {
   const values = indexValuesAtPath(document, field);
