@@ -50,13 +50,19 @@ export async function startMongoServer(options: MongoServerOptions = {}): Promis
     serveConnection(socket, connectionId, dispatcher, logger);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    listener.once('error', reject);
-    listener.listen(options.port ?? 0, HOST, () => {
-      listener.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen(options.port ?? 0, HOST, () => {
+        listener.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    // Release the data directory so that a retry on another port can open it.
+    journal?.close();
+    throw error;
+  }
   listener.on('error', (error) => logger.error('listener error', { error: error.message }));
   const port = (listener.address() as AddressInfo).port;
   server.port = port;

@@ -203,3 +203,17 @@ describe('dbPath lock', () => {
     expect(logger.messages.some((entry) => entry.level === 'warn' && entry.message.includes('stale lock'))).toBe(true);
   });
 });
+
+describe('start failure', () => {
+  it('releases dbPath when the port is taken', async () => {
+    const dbPath = temporaryDirectory();
+    const blocker = await startMongoServer({ logger: silentLogger });
+    try {
+      await expect(startMongoServer({ dbPath, port: blocker.port, logger: silentLogger })).rejects.toThrow(/EADDRINUSE/);
+      const retry = await startMongoServer({ dbPath, logger: silentLogger });
+      await retry.stop();
+    } finally {
+      await blocker.stop();
+    }
+  });
+});
