@@ -29,7 +29,7 @@ form.addEventListener('submit', async (event) => {
   const response = await requestJson('POST', '/login', { body });
 
   setBusy(form, false);
-  if (response.status !== 200) {
+  if (response.status !== 200 || typeof response.body.access_token !== 'string') {
     showErrors(form, formError, response.body.error);
     return;
   }

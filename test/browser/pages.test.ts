@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { USERS_COLLECTION } from '../../lib/users';
 import { checkBrowserAvailability, launchChromium, printBanner, saveScreenshot } from '../helpers/browser';
 import { startOffline, type OfflineServer } from '../helpers/offline';
@@ -57,6 +57,8 @@ describe.runIf(availability.run)('account pages in chromium', { timeout: TEST_TI
   });
 
   beforeEach(async () => {
+    // The server's own log usually tells why a step timed out.
+    onTestFailed(() => console.error(`serverless-offline output, last 4000 characters:\n${server.output().slice(-4000)}`));
     context = await browser.newContext({
       baseURL: server.baseUrl,
       locale: 'en-GB',
@@ -102,7 +104,8 @@ describe.runIf(availability.run)('account pages in chromium', { timeout: TEST_TI
     await page.fill('#password', STRONG_PASSWORD);
     await page.click('#login-form button[type="submit"]');
 
-    await page.waitForSelector('#session:not([hidden])');
+    await page.waitForSelector('#session:not([hidden]), #form-error:not(:empty)');
+    expect(await page.textContent('#form-error')).toBe('');
     expect(await page.textContent('#session-username')).toBe('ada');
     const token = await page.evaluate((key) => sessionStorage.getItem(key), TOKEN_KEY);
     expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);

@@ -62,6 +62,8 @@ export function launchChromium(): Promise<Browser> {
 export async function saveScreenshot(page: Page, name: string, docsName?: string): Promise<void> {
   await mkdir(RESULTS_DIRECTORY, { recursive: true });
   const path = join(RESULTS_DIRECTORY, `${name}.png`);
+  // Moves the pointer off the page, so no button is drawn in its hover colour.
+  await page.mouse.move(0, 0);
   await page.screenshot({ path, fullPage: true });
 
   if (docsName && process.env.UPDATE_SCREENSHOTS === '1') {
