@@ -3,6 +3,7 @@ import type { CommandContext, CommandHandler, ServerState } from './commands/con
 import type { CursorManager } from './cursors';
 import { commandError, toCommandError } from './errors';
 import type { Logger } from './logger';
+import { validateDatabaseName } from './namespace';
 import type { Catalog } from './storage/catalog';
 
 export interface DispatcherOptions {
@@ -31,6 +32,7 @@ export class CommandDispatcher {
     let reply: Document;
     try {
       if (name === undefined) throw commandError('FailedToParse', 'Failed to parse: {}. The command document is empty.');
+      validateDatabaseName(db);
       const handler = this.options.handlers.get(name);
       if (!handler) throw commandError('CommandNotFound', `no such command: '${name}'`);
       // Transactions need a replica set, so a standalone mongod rejects them with this error.

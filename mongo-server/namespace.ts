@@ -1,23 +1,10 @@
 import { commandError } from './errors';
 
-/**
- * Database and collection of a namespace. Collection names may contain dots
- * (`attendance_db.Attendancetracker.users`), so a namespace splits at its first dot only.
+/*
+ * Name rules for databases and collections. A full namespace is `<db>.<collection>`, and collection
+ * names may contain dots (`attendance_db.Attendancetracker.users`). Commands carry the database
+ * (`$db`) and the collection name separately, so the server never has to split a namespace.
  */
-export interface Namespace {
-  db: string;
-  collection: string;
-}
-
-export function parseNamespace(ns: string): Namespace {
-  const dot = ns.indexOf('.');
-  if (dot <= 0) throw commandError('InvalidNamespace', `Invalid namespace specified '${ns}'`);
-  return { db: ns.slice(0, dot), collection: ns.slice(dot + 1) };
-}
-
-export function formatNamespace(db: string, collection: string): string {
-  return `${db}.${collection}`;
-}
 
 /** Rejects database names mongod rejects: empty, or containing `/\. "$` or NUL. */
 export function validateDatabaseName(db: unknown): string {

@@ -1,6 +1,5 @@
 import { ObjectId, type Document } from 'bson';
 import { commandError } from '../errors';
-import { validateDatabaseName } from '../namespace';
 import { compileFilter } from '../query/matcher';
 import type { CommandContext, CommandHandler } from './context';
 
@@ -89,7 +88,6 @@ const listDatabases: CommandHandler = (command, context) => {
 };
 
 const dropDatabase: CommandHandler = (_command, context) => {
-  validateDatabaseName(context.db);
   context.catalog.dropDatabase(context.db);
   return { dropped: context.db };
 };

@@ -38,7 +38,11 @@ const getMore: CommandHandler = (command, context) => {
 };
 
 const killCursors: CommandHandler = (command, context) => {
-  commandCollection(command, context);
+  // Cursors of listCollections and database-level aggregate live on `$cmd.*` names, which are not
+  // valid collection names, so only the type is checked here.
+  if (typeof command.killCursors !== 'string') {
+    throw commandError('TypeMismatch', `BSON field 'killCursors.killCursors' is the wrong type '${describeType(command.killCursors)}', expected type 'string'`);
+  }
   const cursorsKilled: Long[] = [];
   const cursorsNotFound: Long[] = [];
   for (const id of requireArray(command, 'cursors', 'killCursors')) {

@@ -65,6 +65,18 @@ describe('collections', () => {
     expect((await items.listIndexes().toArray()).map((index) => index.name)).toEqual(['_id_']);
   });
 
+  it('listCollections pages through getMore and closes early', async () => {
+    for (let position = 0; position < 5; position++) await database.db.createCollection(`paged${position}`);
+    const all = await database.db.listCollections({ name: /^paged/ }, { nameOnly: true, batchSize: 2 }).toArray();
+    expect(all.map((entry) => entry.name).sort()).toEqual(['paged0', 'paged1', 'paged2', 'paged3', 'paged4']);
+
+    const opened = await database.db.command({ listCollections: 1, nameOnly: true, cursor: { batchSize: 1 } });
+    expect(opened.cursor.ns).toBe(`${database.db.databaseName}.$cmd.listCollections`);
+    const cursorId = opened.cursor.id;
+    const killed = await database.db.command({ killCursors: '$cmd.listCollections', cursors: [cursorId] });
+    expect(killed.cursorsKilled.map(String)).toEqual([cursorId.toString()]);
+  });
+
   it('find on a missing collection is empty', async () => {
     expect(await database.db.collection('nothing').find({}).toArray()).toEqual([]);
   });
