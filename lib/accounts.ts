@@ -4,7 +4,8 @@ import { InvalidCredentialsError, ValidationError } from './http-errors';
 import { logger } from './logger';
 import { getDecoyHash, hashPassword, validatePassword, verifyPassword } from './passwords';
 import type { UserDocument } from './user-document';
-import { findUserForLogin, insertUser, recordLogin } from './users';
+import { copyDjangoUser, findLoginAccount } from './legacy-login';
+import { insertUser, recordLogin } from './users';
 import type { LoginBody, SignupBody } from './validation';
 
 /** A new account: the signup fields, plus the flags that only operator tools may set. */
@@ -51,21 +52,23 @@ export async function logIn(credentials: LoginBody): Promise<UserDocument> {
   const decoyHash = getDecoyHash(bcryptRounds);
 
   const identifier = credentials.username !== undefined ? { username: credentials.username } : { email: credentials.email ?? '' };
-  const user = await findUserForLogin(identifier);
-  if (!user) {
+  // A user found only in Django's auth_user is verified there and copied over once the password matches.
+  const account = await findLoginAccount(identifier);
+  if (!account) {
     await verifyPassword(credentials.password, await decoyHash, bcryptRounds);
     throw new InvalidCredentialsError();
   }
 
-  const result = await verifyPassword(credentials.password, user.password_hash, bcryptRounds);
+  const result = await verifyPassword(credentials.password, account.user.password_hash, bcryptRounds);
   if (!result.supported) {
     logger.warn('The stored password hash uses an unsupported algorithm; the user cannot log in until the password is reset', {
-      user_id: user.id,
+      user_id: account.user.id,
       algorithm: result.algorithm ?? 'unknown',
     });
   }
-  if (!result.valid || user.is_active === false) throw new InvalidCredentialsError();
+  if (!result.valid || account.user.is_active === false) throw new InvalidCredentialsError();
 
+  const user = account.fromDjango ? await copyDjangoUser(account.user) : account.user;
   const upgradedHash = result.needsUpgrade ? await hashPassword(credentials.password, bcryptRounds) : undefined;
   if (upgradedHash) logger.info('Password hash upgraded', { user_id: user.id, from: result.algorithm });
   return recordLogin(user, { at: new Date(), passwordHash: upgradedHash });

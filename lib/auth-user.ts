@@ -1,4 +1,7 @@
-import type { Collection, ObjectId } from 'mongodb';
+// Before changing this file, read CONTRIBUTING.md at the repository root (team rules: network, git, tests, wording).
+import { type Collection, type Db, type Filter, type IndexDescription, MongoBulkWriteError, type ObjectId } from 'mongodb';
+import { DUPLICATE_KEY_CODE, isDatabaseUnavailable } from './database-errors';
+import { describeError, logger } from './logger';
 import { getDatabase } from './mongo-client';
 import { parseStoredDate, type UserDocument } from './user-document';
 
@@ -24,9 +27,118 @@ export interface AuthUserDocument {
   date_joined: Date | string;
 }
 
-/** Returns the `auth_user` collection of the service's database. */
+/**
+ * ICU strength 2 (letter case ignored, accents compared): the comparison of the tracker's unique
+ * username and email indexes, so both collections agree on which names are the same.
+ */
+const CASE_INSENSITIVE = { locale: 'en', strength: 2 } as const;
+
+/**
+ * Lookup indexes that this service adds to `auth_user`: logins that reach Django's data, and the
+ * highest id read at every cold start, would otherwise scan the whole collection. None is unique,
+ * because Django's data may hold case variants and shared emails; Django ignores extra indexes.
+ */
+export const AUTH_USER_INDEXES: IndexDescription[] = [
+  { key: { id: 1 }, name: 'id' },
+  { key: { username: 1 }, name: 'username_case_insensitive', collation: CASE_INSENSITIVE },
+  { key: { email: 1 }, name: 'email_case_insensitive', collation: CASE_INSENSITIVE },
+];
+
+// Index code 85 (IndexOptionsConflict) and 86 (IndexKeySpecsConflict): an equivalent index exists
+// under another name, for example the unique index djongo built for the primary key.
+const EQUIVALENT_INDEX_CODES = new Set([85, 86]);
+
+let indexesEnsured: Promise<unknown> | undefined;
+
+/** Returns the `auth_user` collection of the service's database, ensuring its lookup indexes once per container. */
 export async function getAuthUserCollection(): Promise<Collection<AuthUserDocument>> {
-  return (await getDatabase()).collection<AuthUserDocument>(AUTH_USER_COLLECTION);
+  const database = await getDatabase();
+  indexesEnsured ??= ensureAuthUserIndexes(database).catch((error: unknown) => {
+    indexesEnsured = undefined;
+    throw error;
+  });
+  await indexesEnsured;
+  return database.collection<AuthUserDocument>(AUTH_USER_COLLECTION);
+}
+
+/**
+ * Creates each lookup index of AUTH_USER_INDEXES that is missing. An index that cannot be built is
+ * logged and skipped: lookups still work without it, only more slowly. Creating an index also
+ * creates the collection when the database has no `auth_user` yet.
+ */
+export async function ensureAuthUserIndexes(database: Db): Promise<void> {
+  const collection = database.collection(AUTH_USER_COLLECTION);
+  for (const { key, ...options } of AUTH_USER_INDEXES) {
+    try {
+      await collection.createIndex(key, options);
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) throw error;
+      if (EQUIVALENT_INDEX_CODES.has((error as { code?: number }).code ?? 0)) continue;
+      logger.warn(`Index ${options.name} on ${AUTH_USER_COLLECTION} could not be built; lookups of Django users scan the collection instead.`, describeError(error));
+    }
+  }
+}
+
+// Django data may contain several case variants of one username, or many users with one email.
+// A lookup reads at most this many, and rejects the login as ambiguous when no single user fits.
+const MAX_CANDIDATES = 10;
+
+/**
+ * Finds the Django user a login names, by username or email, ignoring letter case. An exact match
+ * wins over case variants, and a single case-insensitive match is accepted. Returns null when no
+ * user fits, or when several do (Django's emails are not unique), because picking one of them could
+ * log a person into someone else's account.
+ */
+export async function findAuthUserForLogin(identifier: { username: string } | { email: string }): Promise<AuthUserDocument | null> {
+  const collection = await getAuthUserCollection();
+  const [field, value] = 'username' in identifier ? (['username', identifier.username] as const) : (['email', identifier.email] as const);
+  if (value === '') return null;
+
+  const candidates = await collection
+    .find({ [field]: value } as Filter<AuthUserDocument>, { collation: CASE_INSENSITIVE })
+    .sort({ id: 1 })
+    .limit(MAX_CANDIDATES)
+    .toArray();
+
+  const exact = candidates.filter((candidate) => candidate[field] === value);
+  if (exact.length > 0) return exact.length === 1 ? (exact[0] ?? null) : null;
+  return candidates.length === 1 ? (candidates[0] ?? null) : null;
+}
+
+/** Returns the highest `id` in `auth_user`, or 0 when the collection is empty or missing. */
+export async function findMaxAuthUserId(): Promise<number> {
+  const collection = await getAuthUserCollection();
+  const [highest] = await collection
+    // `$gt` compares numbers with numbers only, so an id stored as text cannot sort above the real ones.
+    .find({ id: { $gt: 0 } }, { projection: { _id: 0, id: 1 } })
+    .sort({ id: -1 })
+    .limit(1)
+    .toArray();
+  return typeof highest?.id === 'number' && Number.isFinite(highest.id) ? highest.id : 0;
+}
+
+/**
+ * Inserts the Django-shaped copy of each user whose id `auth_user` lacks, and returns how many were
+ * inserted. An existing `auth_user` document is never changed, because Django may hold newer data
+ * there, such as a later login or a changed password. A copy that another writer inserted first is
+ * left to that writer.
+ */
+export async function insertMissingAuthUsers(users: readonly Omit<UserDocument, '_id'>[]): Promise<number> {
+  if (users.length === 0) return 0;
+  const collection = await getAuthUserCollection();
+  const present = await collection.find({ id: { $in: users.map((user) => user.id) } }, { projection: { _id: 0, id: 1 } }).toArray();
+  const presentIds = new Set(present.map((authUser) => authUser.id));
+  const missing = users.filter((user) => !presentIds.has(user.id)).map(toAuthUser);
+  if (missing.length === 0) return 0;
+
+  try {
+    return (await collection.insertMany(missing, { ordered: false })).insertedCount;
+  } catch (error) {
+    if (!(error instanceof MongoBulkWriteError)) throw error;
+    const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+    if (writeErrors.some((writeError) => writeError.code !== DUPLICATE_KEY_CODE)) throw error;
+    return error.insertedCount;
+  }
 }
 
 /** Maps a tracker user to Django's shape: the same id and fields, `password_hash` becoming `password`. */

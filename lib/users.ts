@@ -1,5 +1,6 @@
 // Before changing this file, read CONTRIBUTING.md at the repository root (team rules: network, git, tests, wording).
-import { type Collection, type Db, type Filter, type IndexDescription, type Sort } from 'mongodb';
+import { type AnyBulkWriteOperation, type Collection, type Db, type Filter, type IndexDescription, MongoBulkWriteError, type Sort } from 'mongodb';
+import { findMaxAuthUserId } from './auth-user';
 import { DUPLICATE_KEY_CODE, duplicateKeyFields, isDatabaseUnavailable } from './database-errors';
 import { EmailTakenError, UsernameTakenError } from './http-errors';
 import { describeError, logger } from './logger';
@@ -41,10 +42,10 @@ interface Counter {
 
 let indexesEnsured: Promise<unknown> | undefined;
 
-/** Returns the users collection, ensuring its indexes once per container. */
+/** Returns the users collection, ensuring its indexes and the id counter once per container. */
 export async function getUsersCollection(): Promise<Collection<UserDocument>> {
   const database = await getDatabase();
-  indexesEnsured ??= ensureUserIndexes(database).catch((error: unknown) => {
+  indexesEnsured ??= prepareUsersCollection(database).catch((error: unknown) => {
     indexesEnsured = undefined;
     throw error;
   });
@@ -53,16 +54,27 @@ export async function getUsersCollection(): Promise<Collection<UserDocument>> {
 }
 
 /**
- * Creates each required index that is missing. An index that cannot be built (legacy users that
- * differ only in letter case, or an index of that name with other options) is logged in one line
- * and skipped, so the service still starts. The consistency check reports it until it is fixed.
+ * Ensures the indexes, then moves the id counter up to the highest id in Django's `auth_user`, so a
+ * signup never takes the id of a Django user who has not logged in here yet.
  */
-export async function ensureUserIndexes(database: Db): Promise<{ created: string[]; failed: string[] }> {
+async function prepareUsersCollection(database: Db): Promise<void> {
+  await ensureUserIndexes(database);
+  const highestDjangoId = await findMaxAuthUserId();
+  if (highestDjangoId > 0) await raiseUserIdCounter(highestDjangoId);
+}
+
+/**
+ * Creates each required index that is missing, except those named in `exclude`. An index that
+ * cannot be built (legacy users that differ only in letter case, or an index of that name with
+ * other options) is logged in one line and skipped, so the service still starts. The consistency check reports it until it is fixed.
+ */
+export async function ensureUserIndexes(database: Db, exclude: readonly string[] = []): Promise<{ created: string[]; failed: string[] }> {
   const collection = database.collection(USERS_COLLECTION);
   const created: string[] = [];
   const failed: string[] = [];
 
   for (const { key, ...options } of USER_INDEXES) {
+    if (options.name !== undefined && exclude.includes(options.name)) continue;
     try {
       created.push(await collection.createIndex(key, options));
     } catch (error) {
@@ -127,6 +139,47 @@ export async function insertUser(user: NewUser): Promise<UserDocument> {
   }
 }
 
+/** A user copied from Django's `auth_user`, under the id Django gave it. */
+export type MigratedUser = Omit<UserDocument, '_id'>;
+
+/** Raised when a migrated user's id already belongs to a document of the tracker. */
+export class UserIdTakenError extends Error {
+  override name = 'UserIdTakenError';
+  constructor(readonly id: number, options?: { cause?: unknown }) {
+    super(`User id ${id} is already taken in ${USERS_COLLECTION}.`, options);
+  }
+}
+
+/**
+ * Inserts a user copied from Django under its Django id, then raises the id counter past it.
+ * Throws UserIdTakenError, UsernameTakenError or EmailTakenError when a unique index rejects it.
+ */
+export async function insertMigratedUser(user: MigratedUser): Promise<UserDocument> {
+  const collection = await getUsersCollection();
+  try {
+    const { insertedId } = await collection.insertOne({ ...user } as UserDocument);
+    await raiseUserIdCounter(user.id);
+    return { ...user, _id: insertedId };
+  } catch (error) {
+    const fields = duplicateKeyFields(error);
+    if (fields?.includes('id')) throw new UserIdTakenError(user.id, { cause: error });
+    if (fields?.includes('username')) throw new UsernameTakenError({ cause: error });
+    if (fields?.includes('email')) throw new EmailTakenError({ cause: error });
+    throw error;
+  }
+}
+
+/**
+ * Tells whether a user has this username, or this non-empty email, ignoring letter case. Prompts use
+ * it to re-ask early; only the unique indexes decide when the user is inserted.
+ */
+export async function isUserFieldTaken(field: 'username' | 'email', value: string): Promise<boolean> {
+  if (value === '') return false;
+  const collection = await getUsersCollection();
+  const found = await collection.findOne({ [field]: value } as Filter<UserDocument>, { collation: CASE_INSENSITIVE, projection: { _id: 1 } });
+  return found !== null;
+}
+
 /** Finds a user by the integer id the API exposes. */
 export async function findUserById(id: number): Promise<UserDocument | null> {
   const collection = await getUsersCollection();
@@ -170,4 +223,112 @@ export async function recordLogin(user: UserDocument, options: { at: Date; passw
 export async function findUserPage(filter: Filter<UserDocument>, sort: Sort, limit: number): Promise<UserDocument[]> {
   const collection = await getUsersCollection();
   return collection.find(filter, { collation: CASE_INSENSITIVE }).sort(sort).limit(limit).toArray();
+}
+
+/*
+ * Bulk access for the Django import. These functions skip the once-per-container index check of
+ * getUsersCollection, because the import builds the case-insensitive username index only after
+ * loading: Django data can hold usernames that differ only in letter case, and both must load.
+ */
+
+/** Name of the index that the import builds last. */
+export const USERNAME_INDEX = 'username_case_insensitive_unique';
+
+function usersCollection(database: Db): Collection<UserDocument> {
+  return database.collection<UserDocument>(USERS_COLLECTION);
+}
+
+/**
+ * Ensures every index except the case-insensitive username index before an import, so that ids
+ * and non-empty emails are unique while records load.
+ */
+export async function prepareUserImport(): Promise<{ created: string[]; failed: string[] }> {
+  return ensureUserIndexes(await getDatabase(), [USERNAME_INDEX]);
+}
+
+// mongod's codes for dropIndex on a missing collection (NamespaceNotFound) or index (IndexNotFound).
+const NOTHING_TO_DROP_CODES = new Set([26, 27]);
+
+/**
+ * Drops the case-insensitive username index, so that an import can store Django usernames that
+ * differ only in letter case. Until those users are renamed, the index cannot be built again and
+ * the database no longer rejects case variants of new usernames. Returns whether an index was dropped.
+ */
+export async function dropUsernameIndex(): Promise<boolean> {
+  try {
+    await usersCollection(await getDatabase()).dropIndex(USERNAME_INDEX);
+  } catch (error) {
+    if (NOTHING_TO_DROP_CODES.has((error as { code?: number }).code ?? 0)) return false;
+    throw error;
+  }
+  logger.warn(`Index ${USERNAME_INDEX} on ${USERS_COLLECTION} was dropped to import usernames that differ only in letter case`);
+  return true;
+}
+
+/** Ensures every index after an import. A username index that legacy case variants prevent is reported in `failed`. */
+export async function completeUserImport(): Promise<{ created: string[]; failed: string[] }> {
+  return ensureUserIndexes(await getDatabase());
+}
+
+/** Reads the users with the given ids. */
+export async function findUsersByIds(ids: readonly number[]): Promise<UserDocument[]> {
+  return usersCollection(await getDatabase()).find({ id: { $in: [...ids] } }).toArray();
+}
+
+/** Reads the users whose username, or non-empty email, equals the given one ignoring letter case. */
+export async function findUsersMatchingNames(names: { username: string; email: string }): Promise<UserDocument[]> {
+  const conditions: Filter<UserDocument>[] = [{ username: names.username }];
+  if (names.email !== '') conditions.push({ email: names.email });
+  return usersCollection(await getDatabase())
+    .find({ $or: conditions }, { collation: CASE_INSENSITIVE })
+    .sort({ id: 1 })
+    .limit(MAX_CASE_VARIANTS)
+    .toArray();
+}
+
+/** A write of the import: a new user under its Django id, or changed fields of the user with that id. */
+export type UserWrite = { insert: MigratedUser } | { update: { id: number; set: Partial<MigratedUser> } };
+
+/** Why a write was rejected: the field of the unique index it broke, or undefined with the server's message. */
+export interface UserWriteFailure {
+  field: 'id' | 'username' | 'email' | undefined;
+  message: string;
+}
+
+/**
+ * Applies writes in one unordered bulk write, so one rejected record does not stop the others.
+ * Returns the failures by the index of the write in `writes`. Throws when the bulk write fails as a
+ * whole, for example when the database is unreachable.
+ */
+export async function writeUsers(writes: readonly UserWrite[]): Promise<Map<number, UserWriteFailure>> {
+  const failures = new Map<number, UserWriteFailure>();
+  if (writes.length === 0) return failures;
+
+  const operations: AnyBulkWriteOperation<UserDocument>[] = writes.map((write) =>
+    'insert' in write
+      ? { insertOne: { document: { ...write.insert } as UserDocument } }
+      : { updateOne: { filter: { id: write.update.id }, update: { $set: write.update.set } } },
+  );
+  try {
+    await usersCollection(await getDatabase()).bulkWrite(operations, { ordered: false });
+  } catch (error) {
+    if (!(error instanceof MongoBulkWriteError)) throw error;
+    const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+    if (writeErrors.length === 0) throw error;
+    for (const writeError of writeErrors) {
+      failures.set(writeError.index, {
+        field: writeError.code === DUPLICATE_KEY_CODE ? duplicateIndexField(writeError.errmsg ?? '') : undefined,
+        message: writeError.errmsg ?? `write error ${writeError.code}`,
+      });
+    }
+  }
+  return failures;
+}
+
+/** Returns the field of the unique index named in a duplicate-key message. */
+function duplicateIndexField(message: string): UserWriteFailure['field'] {
+  const indexName = /index: (\S+)/.exec(message)?.[1];
+  const index = USER_INDEXES.find((candidate) => candidate.name === indexName);
+  const field = index ? Object.keys(index.key)[0] : undefined;
+  return field === 'id' || field === 'username' || field === 'email' ? field : undefined;
 }
