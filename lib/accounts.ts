@@ -5,6 +5,7 @@ import { logger } from './logger';
 import { getDecoyHash, hashPassword, validatePassword, verifyPassword } from './passwords';
 import type { UserDocument } from './user-document';
 import { copyDjangoUser, findLoginAccount } from './legacy-login';
+import { mirrorLogin, mirrorNewUser, withMirrorTransaction } from './mirror';
 import { insertUser, recordLogin } from './users';
 import type { LoginBody, SignupBody } from './validation';
 
@@ -15,16 +16,16 @@ export interface NewAccount extends SignupBody {
 }
 
 /**
- * Creates an account: checks the password with Django's validators, hashes it in the current format
- * and inserts the user. Throws ValidationError for a weak password, UsernameTakenError or
- * EmailTakenError when the database's unique indexes reject the user.
+ * Creates an account: checks the password with Django's validators, hashes it in the current format,
+ * inserts the user and mirrors it to Django's `auth_user`. Throws ValidationError for a weak
+ * password, UsernameTakenError or EmailTakenError when the database's unique indexes reject the user.
  */
 export async function createAccount(account: NewAccount): Promise<UserDocument> {
   const problems = await validatePassword(account.password, account);
   if (problems.length > 0) throw new ValidationError({ password: problems });
 
   const passwordHash = await hashPassword(account.password, getConfig().bcryptRounds);
-  const user = await insertUser({
+  const newUser = {
     username: account.username,
     email: account.email,
     first_name: account.first_name,
@@ -35,6 +36,11 @@ export async function createAccount(account: NewAccount): Promise<UserDocument> 
     is_superuser: account.is_superuser ?? false,
     date_joined: new Date(),
     last_login: null,
+  };
+  const user = await withMirrorTransaction(async (session) => {
+    const inserted = await insertUser(newUser, { session });
+    await mirrorNewUser(inserted, session);
+    return inserted;
   });
 
   logger.info('Account created', { user_id: user.id });
@@ -71,5 +77,10 @@ export async function logIn(credentials: LoginBody): Promise<UserDocument> {
   const user = account.fromDjango ? await copyDjangoUser(account.user) : account.user;
   const upgradedHash = result.needsUpgrade ? await hashPassword(credentials.password, bcryptRounds) : undefined;
   if (upgradedHash) logger.info('Password hash upgraded', { user_id: user.id, from: result.algorithm });
-  return recordLogin(user, { at: new Date(), passwordHash: upgradedHash });
+  const at = new Date();
+  return withMirrorTransaction(async (session) => {
+    const loggedIn = await recordLogin(user, { at, passwordHash: upgradedHash, session });
+    await mirrorLogin(loggedIn, upgradedHash, session);
+    return loggedIn;
+  });
 }

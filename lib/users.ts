@@ -1,5 +1,5 @@
 // Before changing this file, read CONTRIBUTING.md at the repository root (team rules: network, git, tests, wording).
-import { type AnyBulkWriteOperation, type Collection, type Db, type Filter, type IndexDescription, MongoBulkWriteError, type Sort } from 'mongodb';
+import { type AnyBulkWriteOperation, type ClientSession, type Collection, type Db, type Filter, type IndexDescription, MongoBulkWriteError, type Sort } from 'mongodb';
 import { findMaxAuthUserId } from './auth-user';
 import { DUPLICATE_KEY_CODE, duplicateKeyFields, isDatabaseUnavailable } from './database-errors';
 import { EmailTakenError, UsernameTakenError } from './http-errors';
@@ -115,16 +115,17 @@ export type NewUser = Omit<UserDocument, '_id' | 'id'>;
 const MAX_ID_ATTEMPTS = 3;
 
 /**
- * Inserts a user under the next id. Throws UsernameTakenError or EmailTakenError when a unique index
- * rejects the document, so uniqueness is enforced even for concurrent signups.
+ * Inserts a user under the next id, in `session`'s transaction when one is given (the id counter
+ * stays outside it). Throws UsernameTakenError or EmailTakenError when a unique index rejects the
+ * document, so uniqueness is enforced even for concurrent signups.
  */
-export async function insertUser(user: NewUser): Promise<UserDocument> {
+export async function insertUser(user: NewUser, options: { session?: ClientSession } = {}): Promise<UserDocument> {
   const collection = await getUsersCollection();
 
   for (let attempt = 1; ; attempt += 1) {
     const document = { ...user, id: await nextUserId() } as UserDocument;
     try {
-      const { insertedId } = await collection.insertOne(document);
+      const { insertedId } = await collection.insertOne(document, { session: options.session });
       return { ...document, _id: insertedId };
     } catch (error) {
       const fields = duplicateKeyFields(error);
@@ -209,13 +210,16 @@ export async function findUserForLogin(identifier: { username: string } | { emai
   return candidates.length === 1 ? (candidates[0] ?? null) : null;
 }
 
-/** Records a successful login: sets `last_login`, and stores an upgraded password hash when given. */
-export async function recordLogin(user: UserDocument, options: { at: Date; passwordHash?: string }): Promise<UserDocument> {
+/**
+ * Records a successful login: sets `last_login`, and stores an upgraded password hash when given,
+ * in `session`'s transaction when one is given.
+ */
+export async function recordLogin(user: UserDocument, options: { at: Date; passwordHash?: string; session?: ClientSession }): Promise<UserDocument> {
   const collection = await getUsersCollection();
   const changes: Partial<UserDocument> = { last_login: options.at };
   if (options.passwordHash) changes.password_hash = options.passwordHash;
 
-  await collection.updateOne({ _id: user._id }, { $set: changes });
+  await collection.updateOne({ _id: user._id }, { $set: changes }, { session: options.session });
   return { ...user, ...changes };
 }
 

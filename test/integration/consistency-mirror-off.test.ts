@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from 'mongodb';
 import { toAuthUser } from '../../lib/auth-user';
-import { useTestDatabase } from '../helpers/service';
-import { authUsersOf, check, foundCounts, makeUser, setCounter, usersOf } from './consistency-fixtures';
 import { ensureUserIndexes } from '../../lib/users';
+import { logInAs, signUp, useTestDatabase } from '../helpers/service';
+import { authUsersOf, check, foundCounts, makeUser, setCounter, usersOf } from './consistency-fixtures';
 
 // Read by the configuration on first use, which comes after this line.
 process.env.AUTH_USER_MIRROR = 'false';
@@ -30,5 +30,15 @@ describe('consistency check with the mirror off', () => {
     expect(report.findings.invalid_document.sample_ids).toEqual([2]);
     // The largest id of auth_user (50) does not count without the mirror.
     expect(report.findings.counter_behind.sample_ids).toEqual([2]);
+  });
+});
+
+describe('accounts with the mirror off', () => {
+  it('write nothing to auth_user', async () => {
+    const created = await signUp({ username: 'solo' });
+    await logInAs('solo');
+
+    expect(await authUsersOf(db).countDocuments({ id: created.id })).toBe(0);
+    expect(await authUsersOf(db).countDocuments({ username: 'solo' })).toBe(0);
   });
 });
