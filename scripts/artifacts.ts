@@ -20,12 +20,15 @@ export const BUNDLE_GOAL_BYTES = 600 * KIB;
  * The MongoDB driver (mongodb 7.9 with bson) is CommonJS, so esbuild cannot drop its unused parts,
  * and it alone bundles to about 525 KiB; zod, the Powertools logger, jose and middy bring such a
  * function to about 675 KiB. Login adds the legacy Django hashers, and signup the common-password
- * list (about 150 KiB). Each limit sits a little above the size measured when it was set, so that
- * growth fails the test and becomes a decision.
+ * list (about 150 KiB). The consistency check bundles the hashers too, because the module that
+ * names the Django hash formats imports them (716 KiB when its limit was set). Each limit sits a
+ * little above the size measured when it was set, so that growth fails the test and becomes a
+ * decision.
  */
 export const BUNDLE_LIMIT_BYTES: { default: number } & Record<string, number> = {
   default: 700 * KIB,
   login: 760 * KIB,
+  consistencyCheck: 740 * KIB,
   signup: 900 * KIB,
 };
 
