@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { handler as loginHandler } from '../../functions/login';
+import { parseConfig } from '../../lib/config';
 import { clientAddressOf, LOGIN_FAILURES_COLLECTION, LOGIN_FAILURES_TTL_INDEX, type LoginFailureRecord } from '../../lib/login-throttle';
 import { invoke } from '../helpers/http-events';
 import { STRONG_PASSWORD, signUp, useTestDatabase } from '../helpers/service';
@@ -219,5 +220,28 @@ describe('clientAddressOf', () => {
 
   it.each([undefined, '', 'unknown', '192.0.2.300', '10.0.0.1, 10.0.0.2'])('ignores %j', (address) => {
     expect(clientAddressOf(address)).toBeUndefined();
+  });
+});
+
+describe('login throttle settings', () => {
+  const base = { MONGODB_URI: 'mongodb://127.0.0.1:1', JWT_SECRET: 'x'.repeat(32) };
+
+  it('default to 5 and 50 failures in 900 s, locking 900 s', () => {
+    expect(parseConfig(base).loginThrottle).toEqual({
+      maxFailuresPerAccount: 5,
+      maxFailuresPerClient: 50,
+      failureWindowSeconds: 900,
+      lockoutSeconds: 900,
+    });
+  });
+
+  it.each([
+    ['LOGIN_MAX_FAILURES', '0'],
+    ['LOGIN_MAX_FAILURES', '101'],
+    ['LOGIN_MAX_FAILURES_PER_IP', '1001'],
+    ['LOGIN_FAILURE_WINDOW_SECONDS', '59'],
+    ['LOGIN_LOCKOUT_SECONDS', 'ten'],
+  ])('reject %s=%s', (name, value) => {
+    expect(() => parseConfig({ ...base, [name]: value })).toThrow(new RegExp(`Invalid configuration: ${name} `));
   });
 });
