@@ -111,6 +111,7 @@ function sortValue(document: UserDocument, field: OrderingField): SortValue {
   return null;
 }
 
+// mongod rejects a pattern that contains a NUL byte, so NUL is written as the escape \x00.
 function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replaceAll('\0', '\\x00');
 }

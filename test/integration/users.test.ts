@@ -192,6 +192,14 @@ describe('GET /users', () => {
     expect(pattern.body.items).toEqual([]);
   });
 
+  it('searches q containing a NUL byte', async () => {
+    // mongod rejects a NUL byte inside a pattern; the search must escape it rather than fail with 500.
+    const response = await listUsers({ q: 'mem\u0000ber' }, staffToken);
+
+    expect(response.statusCode).toBe(200);
+    expect(response.body.items).toEqual([]);
+  });
+
   it('filters by flags', async () => {
     const response = await listUsers({ is_staff: 'true' }, staffToken);
 
