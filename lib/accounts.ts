@@ -1,8 +1,9 @@
 // Before changing this file, read CONTRIBUTING.md at the repository root (team rules: network, git, tests, wording).
 import { getConfig } from './config';
-import { InvalidCredentialsError, ValidationError } from './http-errors';
+import { findAuthUserClaims } from './auth-user';
+import { EmailTakenError, InvalidCredentialsError, UsernameTakenError, ValidationError } from './http-errors';
 import { logger } from './logger';
-import { getDecoyHash, hashPassword, validatePassword, verifyPassword } from './passwords';
+import { getDecoyHash, hashPassword, isCurrentHash, validatePassword, verifyPassword } from './passwords';
 import type { UserDocument } from './user-document';
 import { copyDjangoUser, findLoginAccount } from './legacy-login';
 import { mirrorLogin, mirrorNewUser, withMirrorTransaction } from './mirror';
@@ -18,11 +19,16 @@ export interface NewAccount extends SignupBody {
 /**
  * Creates an account: checks the password with Django's validators, hashes it in the current format,
  * inserts the user and mirrors it to Django's `auth_user`. Throws ValidationError for a weak
- * password, UsernameTakenError or EmailTakenError when the database's unique indexes reject the user.
+ * password, UsernameTakenError or EmailTakenError when a Django user or the database's unique
+ * indexes already have the name.
  */
 export async function createAccount(account: NewAccount): Promise<UserDocument> {
   const problems = await validatePassword(account.password, account);
   if (problems.length > 0) throw new ValidationError({ password: problems });
+
+  const claimed = await findAuthUserClaims(account);
+  if (claimed.username) throw new UsernameTakenError();
+  if (claimed.email) throw new EmailTakenError();
 
   const passwordHash = await hashPassword(account.password, getConfig().bcryptRounds);
   const newUser = {
@@ -66,6 +72,11 @@ export async function logIn(credentials: LoginBody): Promise<UserDocument> {
   }
 
   const result = await verifyPassword(credentials.password, account.user.password_hash, bcryptRounds);
+  // A legacy hash (md5, or PBKDF2 with few iterations) verifies far faster than bcrypt, and the
+  // difference would tell which accounts still have one. A decoy verification evens the time out.
+  if (!isCurrentHash(account.user.password_hash ?? '', bcryptRounds)) {
+    await verifyPassword(credentials.password, await decoyHash, bcryptRounds);
+  }
   if (!result.supported) {
     logger.warn('The stored password hash uses an unsupported algorithm; the user cannot log in until the password is reset', {
       user_id: account.user.id,

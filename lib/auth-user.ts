@@ -105,6 +105,24 @@ export async function findAuthUserForLogin(identifier: { username: string } | { 
   return candidates.length === 1 ? (candidates[0] ?? null) : null;
 }
 
+/**
+ * Tells which of a new user's username and email a Django user already has, ignoring letter case.
+ * A Django user who has not logged in here yet exists only in `auth_user`, where the tracker's unique
+ * indexes cannot see it, and a signup taking that name would lock the Django user out.
+ *
+ * NOTE: this read runs before the insert, so a lazy migration of the same name at the same moment can
+ * still slip between them. The tracker's unique indexes then keep the two users apart.
+ */
+export async function findAuthUserClaims(user: { username: string; email: string }): Promise<{ username: boolean; email: boolean }> {
+  const collection = await getAuthUserCollection();
+  const options = { collation: CASE_INSENSITIVE, projection: { _id: 1 } };
+  const [username, email] = await Promise.all([
+    collection.findOne({ username: user.username }, options),
+    user.email === '' ? null : collection.findOne({ email: user.email }, options),
+  ]);
+  return { username: username !== null, email: email !== null };
+}
+
 /** Returns the highest `id` in `auth_user`, or 0 when the collection is empty or missing. */
 export async function findMaxAuthUserId(): Promise<number> {
   const collection = await getAuthUserCollection();

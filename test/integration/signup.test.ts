@@ -99,6 +99,30 @@ describe('POST /signup', () => {
     expect(response.body.error.code).toBe('email_taken');
   });
 
+  it('rejects names a Django-only user has', async () => {
+    await (await database.db()).collection('auth_user').insertOne({
+      id: 9001,
+      username: 'django_only',
+      email: 'Django.Only@example.com',
+      password: 'pbkdf2_sha256$1000$salt$hash',
+      is_active: true,
+      is_staff: false,
+      is_superuser: false,
+      first_name: '',
+      last_name: '',
+      last_login: null,
+      date_joined: new Date('2020-01-01T00:00:00Z'),
+    });
+
+    const sameUsername = await signup({ username: 'DJANGO_ONLY', email: 'new-one@example.com', password: STRONG_PASSWORD });
+    const sameEmail = await signup({ username: 'new-two', email: 'django.only@EXAMPLE.com', password: STRONG_PASSWORD });
+
+    expect(sameUsername.statusCode).toBe(409);
+    expect(sameUsername.body.error.code).toBe('username_taken');
+    expect(sameEmail.statusCode).toBe(409);
+    expect(sameEmail.body.error.code).toBe('email_taken');
+  });
+
   it('lets exactly one of 30 concurrent signups of one username win', async () => {
     const responses = await Promise.all(
       Array.from({ length: 30 }, (_, index) =>
