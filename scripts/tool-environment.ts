@@ -22,8 +22,8 @@ export interface ToolDatabase {
  * checks the configuration. Unless LOG_LEVEL is set, the service's JSON logs are limited to WARN and
  * above, which go to stderr, so that a tool's own output stays readable.
  *
- * NOTE: the embedded server does not lock its data directory. While `npm start` runs, set MONGODB_URI
- * to the URI it printed instead of letting a tool open .data/db a second time.
+ * The embedded server locks its data directory, so while `npm start` runs a tool must reach its
+ * server through MONGODB_URI; the error says so.
  */
 export async function openToolDatabase(): Promise<ToolDatabase> {
   if (existsSync('.env')) loadDotenv({ path: '.env', quiet: true });
@@ -31,7 +31,15 @@ export async function openToolDatabase(): Promise<ToolDatabase> {
   // The tools issue no access tokens, but the service's configuration requires a secret.
   if (!process.env.JWT_SECRET) process.env.JWT_SECRET = randomBytes(48).toString('base64');
 
-  const database = await resolveDatabase({ dbPath: join('.data', 'db') });
+  const database = await resolveDatabase({ dbPath: join('.data', 'db') }).catch((error: unknown) => {
+    if (error instanceof Error && / is in use by process /.test(error.message)) {
+      throw new Error(
+        `${error.message}. If that is \`npm start\`, run this tool with MONGODB_URI=mongodb://127.0.0.1:27017 to use its database.`,
+        { cause: error },
+      );
+    }
+    throw error;
+  });
   process.env.MONGODB_URI = database.uri;
   try {
     getConfig();
