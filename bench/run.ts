@@ -1,6 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { artifactsSection } from './artifacts';
+import { connectionsSection } from './connections';
 import { embeddedServerSection } from './embedded-server';
+import { handlersSection } from './handlers';
+import { listUsersSection } from './list-users';
 
 /**
  * One measured figure: the median of several repeats with their min and max, and optionally the
@@ -20,7 +24,13 @@ export interface BenchRow {
 export type BenchSection = () => Promise<BenchRow[]>;
 
 /** Sections in the order they run. Each is a module exporting an async function that returns rows. */
-const sections: Array<{ name: string; run: BenchSection }> = [{ name: 'embedded server', run: embeddedServerSection }];
+const sections: Array<{ name: string; run: BenchSection }> = [
+  { name: 'embedded server', run: embeddedServerSection },
+  { name: 'handlers', run: handlersSection },
+  { name: 'connections', run: connectionsSection },
+  { name: 'listUsers', run: listUsersSection },
+  { name: 'artifacts', run: artifactsSection },
+];
 
 function format(value: number): string {
   if (Math.abs(value) >= 100) return Math.round(value).toLocaleString('en-US');
