@@ -14,14 +14,25 @@ const USERNAME_PATTERN = /^[\p{L}\p{N}_.@+-]+$/u;
 const USERNAME_MESSAGE =
   'Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.';
 
-/** A string field; a missing value and a value of another JSON type get distinct messages. */
+// With the u flag a surrogate pair reads as one code point, so only an unpaired surrogate matches.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * A string field; a missing value and a value of another JSON type get distinct messages. Like
+ * Django's form fields it rejects NUL characters, and it rejects lone UTF-16 surrogates, which
+ * cannot be encoded as UTF-8 for hashing or storage.
+ */
 function text(options: { required?: boolean } = {}) {
-  return z.string({
-    error: (issue) =>
-      issue.input === undefined
-        ? 'This field is required.'
-        : `Expected a string, got ${issue.input === null ? 'null' : Array.isArray(issue.input) ? 'an array' : typeof issue.input}.`,
-  }).refine((value) => !options.required || value.length > 0, 'This field may not be blank.');
+  return z
+    .string({
+      error: (issue) =>
+        issue.input === undefined
+          ? 'This field is required.'
+          : `Expected a string, got ${issue.input === null ? 'null' : Array.isArray(issue.input) ? 'an array' : typeof issue.input}.`,
+    })
+    .refine((value) => !value.includes('\0'), { message: 'Null characters are not allowed.', abort: true })
+    .refine((value) => !LONE_SURROGATE.test(value), { message: 'Enter text without unpaired surrogate characters.', abort: true })
+    .refine((value) => !options.required || value.length > 0, 'This field may not be blank.');
 }
 
 function maxLength(limit: number) {

@@ -36,7 +36,12 @@ async function main(): Promise<void> {
   const serverless = spawn(
     process.execPath,
     [require.resolve('serverless/bin/serverless.js'), 'offline', 'start', '--stage', process.env.STAGE ?? 'dev'],
-    { stdio: 'inherit', env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' } },
+    {
+      stdio: 'inherit',
+      // Locally a burst of bcrypt hashes can outlast the 10 s Lambda timeout, and serverless-offline
+      // 13 answers such a request with 200 and its own error body, so offline runs wait instead.
+      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', OFFLINE_NO_TIMEOUT: process.env.OFFLINE_NO_TIMEOUT ?? 'true' },
+    },
   );
 
   let stopping = false;

@@ -45,6 +45,8 @@ export async function startOffline(environment: Record<string, string> = {}): Pr
       PORT: String(httpPort),
       OFFLINE_LAMBDA_PORT: String(lambdaPort),
       ESBUILD_WORK_FOLDER: workFolder,
+      // A loaded CI machine can push a handler past the 10 s function timeout.
+      OFFLINE_NO_TIMEOUT: 'true',
       ...environment,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

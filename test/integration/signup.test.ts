@@ -162,6 +162,21 @@ describe('POST /signup', () => {
     });
   });
 
+  it.each([
+    ['password', 'abc\udc00defghijkl xyz', 'Enter text without unpaired surrogate characters.'],
+    ['password', 'long enough\u0000password', 'Null characters are not allowed.'],
+    ['first_name', 'a\u0000b', 'Null characters are not allowed.'],
+    ['last_name', 'a\udfffb', 'Enter text without unpaired surrogate characters.'],
+  ])('rejects unencodable text in %s', async (field, value, message) => {
+    const body: Record<string, string> = { username: 'textcheck', email: 'textcheck@example.com', password: STRONG_PASSWORD };
+    body[field] = value;
+
+    const response = await signup(body);
+
+    expect(response.statusCode).toBe(400);
+    expect(response.body.error.details).toEqual({ [field]: [message] });
+  });
+
   it('rejects a password over 4096 characters', async () => {
     const response = await signup({ username: 'longpass', email: 'longpass@example.com', password: 'a1'.repeat(2049) });
 
