@@ -13,7 +13,7 @@ import type { UserDocument } from './user-document';
  */
 
 /**
- * How the two writes happen. `off` writes the tracker only. `transaction` puts both writes in one
+ * The way the two writes happen. `off` writes the tracker only. `transaction` puts both writes in one
  * transaction. `sequential` writes the tracker first and the mirror second, and logs a failed
  * mirror write for the consistency check to repair.
  */
@@ -101,10 +101,11 @@ export async function mirrorLogin(user: UserDocument, upgradedHash: string | und
     const changes: Document = { last_login: user.last_login };
     if (upgradedHash !== undefined) changes.password = upgradedHash;
 
+    // The username guards against a Django user who was given the same id: that account is not this one.
     const authUsers = await getAuthUserCollection();
-    const { matchedCount } = await authUsers.updateOne({ id: user.id }, { $set: changes }, { session });
+    const { matchedCount } = await authUsers.updateOne({ id: user.id, username: user.username }, { $set: changes }, { session });
     if (matchedCount === 0) {
-      logger.warn('auth_user has no document for the user who logged in; the consistency check repairs it', { user_id: user.id });
+      logger.warn('auth_user has no document with the id and username of the user who logged in; the consistency check reports it', { user_id: user.id });
     }
   });
 }

@@ -126,67 +126,78 @@ describe('login with the mirror', () => {
 });
 
 describe('signup when the mirror write fails', () => {
-  it('answers 201 and leaves the drift to the check', async () => {
+  let personId: number;
+  let laterDjangoId: number;
+
+  it('answers 201 and logs the user id', async () => {
     const errors = vi.spyOn(logger, 'error');
     const first = await signUp({ username: 'before' });
-    // Django wrote these after the service started: a stale copy of the next user, and another
-    // person under the id after it. Both make the mirror insert fail on the unique id.
-    const staleId = first.id + 1;
-    const otherId = first.id + 2;
-    await authUsersOf(db).insertMany([
-      { ...toAuthUser(makeStale(staleId, 'stale')), email: 'stale.old@example.com', password: 'pbkdf2_sha256$260000$salt$c3RhbGU=' },
-      toAuthUser(makeStale(otherId, 'django_person')),
-    ]);
+    // Django created two users after the service started, so the tracker's counter is behind: the
+    // next signup is given the id of the first, and the mirror insert fails on the unique id.
+    personId = first.id + 1;
+    laterDjangoId = first.id + 5;
+    await authUsersOf(db).insertMany([toAuthUser(djangoUser(personId, 'django_person')), toAuthUser(djangoUser(laterDjangoId, 'django_other'))]);
 
-    const stale = await signUp({ username: 'stale' });
     const newcomer = await signUp({ username: 'newcomer' });
 
-    expect([stale.id, newcomer.id]).toEqual([staleId, otherId]);
+    expect(newcomer.id).toBe(personId);
     const mirrorErrors = errors.mock.calls.filter(([message]) => String(message).startsWith('Writing the auth_user mirror failed'));
-    expect(mirrorErrors.map(([, attributes]) => (attributes as { user_id: number }).user_id)).toEqual([staleId, otherId]);
-    const storedHash = (await usersOf(db).findOne({ id: staleId }))?.password_hash as string;
+    expect(mirrorErrors).toHaveLength(1);
+    expect(mirrorErrors[0]?.[1]).toMatchObject({ action: 'signup', user_id: personId });
+    const storedHash = (await usersOf(db).findOne({ id: personId }))?.password_hash as string;
     expect(JSON.stringify(mirrorErrors)).not.toContain(storedHash);
   });
 
-  it('is repaired where the usernames agree', async () => {
-    const [staleId, otherId] = [await idOf('stale'), await idOf('newcomer')];
+  it('leaves the Django user alone at login', async () => {
+    await logInAs('newcomer');
 
-    const { report } = await runConsistencyCheck({ repair: true });
-
-    expect(report.findings.field_mismatch).toEqual({ count: 2, sample_ids: [staleId, otherId] });
-    expect(report.repaired.field_mismatch).toBe(1);
-    const { user, authUser } = await storedPair(staleId);
-    expect(authUser?.email).toBe(user?.email);
-    expect(authUser?.password).toBe(user?.password_hash);
+    const person = await authUsersOf(db).findOne({ id: personId });
+    expect(person?.username).toBe('django_person');
+    expect(person?.last_login).toBeNull();
+    expect(person?.password).toBe(DJANGO_HASH);
   });
 
-  it('stays reported where the usernames differ', async () => {
-    const otherId = await idOf('newcomer');
-
+  it('is repaired where it can be and reported otherwise', async () => {
     const { report } = await runConsistencyCheck({ repair: true });
 
+    expect(report.findings.field_mismatch).toEqual({ count: 1, sample_ids: [personId] });
+    expect(report.findings.counter_behind).toEqual({ count: 1, sample_ids: [laterDjangoId] });
+    expect(report.findings.missing_in_users).toEqual({ count: 1, sample_ids: [laterDjangoId] });
+    expect(report.repaired).toMatchObject({ field_mismatch: 0, counter_behind: 1, missing_in_users: 1 });
     expect(report.ok).toBe(false);
-    expect(report.findings.field_mismatch).toEqual({ count: 1, sample_ids: [otherId] });
-    expect((await authUsersOf(db).findOne({ id: otherId }))?.username).toBe('django_person');
+  });
+
+  it('reports only the shared id on the next run', async () => {
+    const { report } = await runConsistencyCheck();
+
+    expect(report.findings.field_mismatch).toEqual({ count: 1, sample_ids: [personId] });
+    expect(report.findings.counter_behind.count).toBe(0);
+    expect(report.findings.missing_in_users.count).toBe(0);
+    expect((await usersOf(db).findOne({ id: laterDjangoId }))?.username).toBe('django_other');
+  });
+
+  it('gives the next signup a free id', async () => {
+    const after = await signUp({ username: 'after' });
+
+    expect(after.id).toBe(laterDjangoId + 1);
+    expect((await authUsersOf(db).findOne({ id: after.id }))?.username).toBe('after');
   });
 });
 
-function makeStale(id: number, username: string): Omit<UserDocument, '_id'> {
+const DJANGO_HASH = 'pbkdf2_sha256$260000$salt$ZGphbmdv';
+
+function djangoUser(id: number, username: string): Omit<UserDocument, '_id'> {
   return {
     id,
     username,
     email: `${username}@example.com`,
     first_name: '',
     last_name: '',
-    password_hash: 'pbkdf2_sha256$260000$salt$c3RhbGU=',
+    password_hash: DJANGO_HASH,
     is_active: true,
     is_staff: false,
     is_superuser: false,
     date_joined: new Date('2020-01-01T00:00:00Z'),
     last_login: null,
   };
-}
-
-async function idOf(username: string): Promise<number> {
-  return ((await usersOf(db).findOne({ username })) as UserDocument).id;
 }
