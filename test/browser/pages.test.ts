@@ -315,7 +315,15 @@ async function logInThroughPage(page: Page, username: string): Promise<void> {
   await page.fill('#identifier', username);
   await page.fill('#password', STRONG_PASSWORD);
   await page.click('#login-form button[type="submit"]');
-  await page.waitForURL((url) => url.pathname === '/admin/users');
+
+  // Either the staff user is sent on to the list, or the form shows why the login failed. The wait
+  // that loses the race ends with the page, so its error is dropped.
+  await Promise.race([
+    page.waitForURL((url) => url.pathname === '/admin/users').catch(() => undefined),
+    page.waitForSelector('#form-error:not(:empty)').catch(() => undefined),
+  ]);
+  const formError = await page.textContent('#form-error').catch(() => null);
+  expect(new URL(page.url()).pathname, `login failed: ${formError}`).toBe('/admin/users');
 }
 
 /** Clicks a control that loads a page of users and waits until that page is on screen. */
