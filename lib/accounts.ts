@@ -1,4 +1,3 @@
-// Before changing this file, read CONTRIBUTING.md at the repository root (team rules: network, git, tests, wording).
 import { getConfig } from './config';
 import { findAuthUserClaims } from './auth-user';
 import { EmailTakenError, InvalidCredentialsError, UsernameTakenError, ValidationError } from './http-errors';

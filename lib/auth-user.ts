@@ -1,8 +1,8 @@
-// Before changing this file, read CONTRIBUTING.md at the repository root (team rules: network, git, tests, wording).
 import { type Collection, type Db, type Filter, type IndexDescription, MongoBulkWriteError, type ObjectId } from 'mongodb';
 import { DUPLICATE_KEY_CODE, isDatabaseUnavailable } from './database-errors';
 import { describeError, logger } from './logger';
 import { getDatabase } from './mongo-client';
+import { onceUntilFailure } from './once';
 import { parseStoredDate, type UserDocument } from './user-document';
 
 /** Django's user table as djongo stored it in MongoDB. */
@@ -48,17 +48,12 @@ export const AUTH_USER_INDEXES: IndexDescription[] = [
 // under another name, for example the unique index djongo built for the primary key.
 const EQUIVALENT_INDEX_CODES = new Set([85, 86]);
 
-let indexesEnsured: Promise<unknown> | undefined;
+const ensureIndexesOnce = onceUntilFailure(async () => ensureAuthUserIndexes(await getDatabase()));
 
 /** Returns the `auth_user` collection of the service's database, ensuring its lookup indexes once per container. */
 export async function getAuthUserCollection(): Promise<Collection<AuthUserDocument>> {
-  const database = await getDatabase();
-  indexesEnsured ??= ensureAuthUserIndexes(database).catch((error: unknown) => {
-    indexesEnsured = undefined;
-    throw error;
-  });
-  await indexesEnsured;
-  return database.collection<AuthUserDocument>(AUTH_USER_COLLECTION);
+  await ensureIndexesOnce();
+  return (await getDatabase()).collection<AuthUserDocument>(AUTH_USER_COLLECTION);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { logger } from './logger';
+import { onceUntilFailure } from './once';
 
 /**
  * Environment variables that a deployed stage fills from SSM SecureString parameters: when
@@ -8,16 +9,8 @@ import { logger } from './logger';
  */
 export const SECRET_VARIABLES = ['MONGODB_URI', 'JWT_SECRET'] as const;
 
-let loaded: Promise<void> | undefined;
-
-/** Fills the secret variables from SSM on first call; later calls wait for the same load. */
-export function loadSecrets(environment: NodeJS.ProcessEnv = process.env): Promise<void> {
-  loaded ??= readSecrets(environment).catch((error: unknown) => {
-    loaded = undefined;
-    throw error;
-  });
-  return loaded;
-}
+/** Fills the secret variables of `process.env` from SSM on first call; later calls wait for the same load. */
+export const loadSecrets = onceUntilFailure(() => readSecrets(process.env));
 
 async function readSecrets(environment: NodeJS.ProcessEnv): Promise<void> {
   const missing = SECRET_VARIABLES.filter((name) => !environment[name] && environment[`${name}_SSM_PARAMETER`]);

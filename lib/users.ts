@@ -1,10 +1,10 @@
-// Before changing this file, read CONTRIBUTING.md at the repository root (team rules: network, git, tests, wording).
 import { type AnyBulkWriteOperation, type ClientSession, type Collection, type Db, type Filter, type IndexDescription, MongoBulkWriteError, type Sort } from 'mongodb';
 import { findMaxAuthUserId } from './auth-user';
 import { DUPLICATE_KEY_CODE, duplicateKeyFields, isDatabaseUnavailable } from './database-errors';
 import { EmailTakenError, UsernameTakenError } from './http-errors';
 import { describeError, logger } from './logger';
 import { getDatabase } from './mongo-client';
+import { onceUntilFailure } from './once';
 import type { UserDocument } from './user-document';
 
 /** The tracker's collection; the dot is part of the name, not a database separator. */
@@ -40,17 +40,12 @@ interface Counter {
   seq: number;
 }
 
-let indexesEnsured: Promise<unknown> | undefined;
+const prepareOnce = onceUntilFailure(async () => prepareUsersCollection(await getDatabase()));
 
 /** Returns the users collection, ensuring its indexes and the id counter once per container. */
 export async function getUsersCollection(): Promise<Collection<UserDocument>> {
-  const database = await getDatabase();
-  indexesEnsured ??= prepareUsersCollection(database).catch((error: unknown) => {
-    indexesEnsured = undefined;
-    throw error;
-  });
-  await indexesEnsured;
-  return database.collection<UserDocument>(USERS_COLLECTION);
+  await prepareOnce();
+  return (await getDatabase()).collection<UserDocument>(USERS_COLLECTION);
 }
 
 /**
