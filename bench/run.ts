@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { artifactsSection } from './artifacts';
 import { connectionsSection } from './connections';
+import { consistencyCheckSection } from './consistency-check';
 import { embeddedServerSection } from './embedded-server';
 import { handlersSection } from './handlers';
 import { listUsersSection } from './list-users';
@@ -30,6 +31,7 @@ const sections: Array<{ name: string; run: BenchSection }> = [
   { name: 'connections', run: connectionsSection },
   { name: 'listUsers', run: listUsersSection },
   { name: 'artifacts', run: artifactsSection },
+  { name: 'consistency check', run: consistencyCheckSection },
 ];
 
 function format(value: number): string {
