@@ -8,11 +8,11 @@ import { logger } from './logger';
  * let a request answer 503 well inside the function's timeout when the database is down.
  */
 export const MONGO_CLIENT_OPTIONS = {
-  // Handlers send their operations one after another, so a container uses one pooled connection
-  // (`npm run bench` counts them). Two lets the consistency check read both user collections in
-  // step. The cap bounds what a container can hold on the primary to two pooled connections plus
-  // one monitoring connection, which is what sizing Lambda concurrency against the database's
-  // connection limit needs (docs/DEPLOY.md).
+  // A container serves one request at a time, and a request runs at most two operations at once
+  // (signup's two auth_user lookups, the consistency check's two collection scans), so two pooled
+  // connections serve it without waiting (`npm run bench` counts them). The cap bounds a container to
+  // two pooled connections plus one monitoring connection on the primary, the figure that sizing
+  // Lambda concurrency against the database's connection limit needs (docs/DEPLOY.md).
   maxPoolSize: 2,
   minPoolSize: 0,
   // A Lambda container can be frozen for minutes; idle sockets are closed rather than trusted.
