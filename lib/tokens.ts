@@ -7,7 +7,7 @@ export const TOKEN_ISSUER = 'attendance-accounts';
 export const TOKEN_AUDIENCE = 'attendance-tracker';
 const ALGORITHM = 'HS256';
 
-/** What a verified access token asserts. */
+/** The claims of a verified access token. */
 export interface AccessTokenClaims {
   userId: number;
   passwordVersion: string;
@@ -20,8 +20,8 @@ function getSecretBytes(): Uint8Array {
   return currentSigningKey().bytes;
 }
 
-// jose turns a byte key into a CryptoKey on every sign and verify; importing it once per container
-// takes that cost (about 100 µs measured by `npm run bench`) off every authenticated request.
+// jose turns a byte key into a CryptoKey on every sign and verify. Importing the key once per
+// container takes that cost (about 100 µs in `npm run bench`) off every authenticated request.
 function getCryptoKey(): Promise<webcrypto.CryptoKey> {
   return currentSigningKey().cryptoKey;
 }
