@@ -11,7 +11,7 @@ export const handler = httpHandler(async (event) => {
   const caller = await authenticate(event);
   const { id } = parseInput(userIdPathSchema, event.pathParameters ?? {});
 
-  // Other users get 403 whether or not the id exists, so the answer does not reveal which ids do.
+  // Other users get 403 whether or not the id exists, so the response does not reveal which ids do.
   if (id !== caller.id && !isStaff(caller)) throw new ForbiddenError('You may only view your own account.');
   const user = id === caller.id ? caller : await findUserById(id);
   if (!user) throw new NotFoundError(`No user has the id ${id}.`);

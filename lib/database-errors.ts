@@ -34,7 +34,7 @@ export function duplicateKeyFields(error: unknown): string[] | undefined {
   if (code !== DUPLICATE_KEY_CODE) return undefined;
   if (keyPattern && typeof keyPattern === 'object') return Object.keys(keyPattern);
 
-  // Servers before 4.4 and some proxies omit keyPattern; the index name in the message still tells.
+  // Servers before 4.4 and some proxies omit keyPattern, but the message still names the index.
   const message = typeof errmsg === 'string' ? errmsg : error.message;
   const indexName = /index: (\S+)/.exec(message)?.[1] ?? '';
   return [indexName.split('_')[0] ?? ''];

@@ -1,6 +1,6 @@
 /**
  * One class per failure a client can see. Each carries the HTTP status, a stable `code` that clients
- * may branch on, and a sentence for people; `details` holds per-field messages where they help.
+ * may branch on, and a sentence for people. `details` contains per-field messages where they help.
  */
 export abstract class HttpError extends Error {
   abstract readonly statusCode: number;

@@ -12,9 +12,9 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  */
 export function getHeader(event: APIGatewayProxyEventV2, name: string): string | undefined {
   const headers = event.headers ?? {};
-  const wanted = name.toLowerCase();
+  const expectedName = name.toLowerCase();
   for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() === wanted && typeof value === 'string') return value;
+    if (key.toLowerCase() === expectedName && typeof value === 'string') return value;
   }
   return undefined;
 }

@@ -15,7 +15,7 @@ export const logger = new Logger({
   logLevel: logLevelFromEnvironment(),
 });
 
-/** The fields of an error that are safe to log: never the stack, which can carry request data. */
+/** Returns the fields of an error that are safe to log: never the stack, which can carry request data. */
 export function describeError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { error_type: typeof error };
   const description: Record<string, unknown> = { error_name: error.name, error_message: error.message };

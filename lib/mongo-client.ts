@@ -5,7 +5,7 @@ import { logger } from './logger';
 /**
  * One MongoClient per container, created on the first request and reused by every later invocation.
  * Lambda runs one invocation at a time per container, so a small pool is enough, and short timeouts
- * let a request answer 503 well inside the function's timeout when the database is down.
+ * let a request return 503 well inside the function's timeout when the database is down.
  */
 export const MONGO_CLIENT_OPTIONS = {
   // A container serves one request at a time, and a request runs at most two operations at once

@@ -26,7 +26,7 @@ export interface UserListPage {
 }
 
 /**
- * Lists users one page at a time with a keyset cursor: each page starts strictly after the last
+ * Lists users one page at a time with a keyset cursor. Each page starts strictly after the last
  * (sort value, id) pair of the previous one, so users who join between pages, or who share a sort
  * value, are never repeated or skipped.
  */
@@ -44,7 +44,7 @@ export async function listUsers(query: UserListQuery): Promise<UserListPage> {
   }
 
   const sort: Sort = field === 'id' ? { id: direction } : { [field]: direction, id: direction };
-  // One extra document tells whether another page exists without a second query.
+  // Reading one extra document shows whether another page exists without a second query.
   const documents = await findUserPage({ $and: filters }, sort, limit + 1);
   const page = documents.slice(0, limit);
   const last = page.at(-1);

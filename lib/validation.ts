@@ -18,9 +18,9 @@ const USERNAME_MESSAGE =
 const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
- * A string field; a missing value and a value of another JSON type get distinct messages. Like
- * Django's form fields it rejects NUL characters, and it rejects lone UTF-16 surrogates, which
- * cannot be encoded as UTF-8 for hashing or storage.
+ * Builds a string field schema that gives a missing value and a value of another JSON type distinct
+ * messages. Like Django's form fields it rejects NUL characters. It also rejects lone UTF-16
+ * surrogates, because they cannot be encoded as UTF-8 for hashing or storage.
  */
 function text(options: { required?: boolean } = {}) {
   return z
@@ -125,7 +125,7 @@ const booleanParameter = z
 
 const END_OF_DAY_MS = 24 * 60 * 60 * 1000 - 1;
 
-/** A date (whole UTC day) or an ISO 8601 date-time with offset; `endOfDay` widens a date to its last millisecond. */
+/** Builds a schema for a date (a whole UTC day) or an ISO 8601 date-time with offset. `endOfDay` widens a date to its last millisecond. */
 function dateParameter(endOfDay: boolean) {
   return z
     .string()

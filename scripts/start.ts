@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     {
       stdio: 'inherit',
       // Locally a burst of bcrypt hashes can outlast the 10 s Lambda timeout, and serverless-offline
-      // 13 answers such a request with 200 and its own error body, so offline runs wait instead.
+      // 13 responds to such a request with 200 and its own error body, so offline runs wait instead.
       env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', OFFLINE_NO_TIMEOUT: process.env.OFFLINE_NO_TIMEOUT ?? 'true' },
     },
   );

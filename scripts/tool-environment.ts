@@ -23,7 +23,7 @@ export interface ToolDatabase {
  * above, which go to stderr, so that a tool's own output stays readable.
  *
  * The embedded server locks its data directory, so while `npm start` runs a tool must reach its
- * server through MONGODB_URI; the error says so.
+ * server through MONGODB_URI. The lock error is extended to name that URI.
  */
 export async function openToolDatabase(): Promise<ToolDatabase> {
   if (existsSync('.env')) loadDotenv({ path: '.env', quiet: true });
