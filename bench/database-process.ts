@@ -6,6 +6,8 @@ import { BSON } from 'mongodb';
 /** An embedded database server running in a process of its own. */
 export interface DatabaseProcess {
   uri: string;
+  /** Process id of the server, for reading its memory from /proc. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -28,6 +30,7 @@ export async function startDatabaseProcess(): Promise<DatabaseProcess> {
 
   return {
     uri,
+    pid: child.pid ?? 0,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));

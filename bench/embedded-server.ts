@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { MongoClient, type Collection, type Document } from 'mongodb';
+import { startDatabaseProcess } from './database-process';
 import type { BenchRow } from './run';
 
 /** Documents inserted and looked up in each repeat. */
@@ -10,36 +9,6 @@ const REPEATS = 5;
 /** Sequential pings per repeat: enough round trips for a stable rate. */
 const PINGS = 5_000;
 const INSERT_MANY_BATCH = 1_000;
-
-interface Server {
-  uri: string;
-  child: ChildProcess;
-}
-
-/**
- * Starts the server as `npm run db` does, in its own process, so its memory is measured apart from the
- * driver's and the two do not share one event loop.
- */
-async function startServerProcess(): Promise<Server> {
-  const cli = join(__dirname, '..', 'mongo-server', 'cli.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, '--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const uri = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const line = output.split('\n').find((candidate) => candidate.startsWith('mongodb://'));
-      if (line) resolve(line.trim());
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with code ${code} before it printed its URI`)));
-  });
-  return { uri, child };
-}
-
-async function stopServerProcess(server: Server): Promise<void> {
-  const exited = new Promise((resolve) => server.child.once('exit', resolve));
-  server.child.kill('SIGTERM');
-  await exited;
-}
 
 /** Resident memory of a process in MiB from /proc: `VmRSS` now, or `VmHWM`, its peak so far. */
 function memoryMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -64,13 +33,13 @@ interface RepeatResult {
 }
 
 async function runRepeat(): Promise<RepeatResult> {
-  const server = await startServerProcess();
+  const server = await startDatabaseProcess();
   const client = new MongoClient(server.uri, { serverSelectionTimeoutMS: 5000, maxPoolSize: 1 });
   try {
     await client.connect();
     const admin = client.db('admin');
     await admin.command({ ping: 1 });
-    const idleMiB = memoryMiB(server.child.pid!, 'VmRSS');
+    const idleMiB = memoryMiB(server.pid, 'VmRSS');
 
     let start = process.hrtime.bigint();
     for (let count = 0; count < PINGS; count++) await admin.command({ ping: 1 });
@@ -100,11 +69,11 @@ async function runRepeat(): Promise<RepeatResult> {
     }
     const insertMany = ratePerSecond(DOCUMENTS, start);
 
-    const peakMiB = memoryMiB(server.child.pid!, 'VmHWM');
+    const peakMiB = memoryMiB(server.pid, 'VmHWM');
     return { pings, inserts, insertMany, finds, idleMiB, peakMiB };
   } finally {
     await client.close();
-    await stopServerProcess(server);
+    await server.stop();
   }
 }
 
