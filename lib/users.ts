@@ -1,4 +1,4 @@
-import { type AnyBulkWriteOperation, type ClientSession, type Collection, type Db, type Filter, type IndexDescription, MongoBulkWriteError, type Sort } from 'mongodb';
+import { type AnyBulkWriteOperation, type ClientSession, type Collection, type Db, type Filter, type IndexDescription, MongoBulkWriteError } from 'mongodb';
 import { findMaxAuthUserId } from './auth-user';
 import { DUPLICATE_KEY_CODE, duplicateKeyFields, isDatabaseUnavailable } from './database-errors';
 import { EmailTakenError, UsernameTakenError } from './http-errors';
@@ -218,10 +218,18 @@ export async function recordLogin(user: UserDocument, options: { at: Date; passw
   return { ...user, ...changes };
 }
 
-/** Reads one page of users matching a keyset filter, compared and sorted ignoring letter case. */
-export async function findUserPage(filter: Filter<UserDocument>, sort: Sort, limit: number): Promise<UserDocument[]> {
+/**
+ * Reads one page of users matching a keyset filter. A page sorted by username compares and sorts
+ * usernames ignoring letter case. Other pages sort and bound only numbers and dates, so they run
+ * under the simple collation of the `id`, `date_joined` and `last_login` indexes, which mongod can
+ * then use for the sort. The `q` search uses `$regex` with the `i` option, and the MongoDB manual
+ * ("Case-Insensitive Indexes") states that `$regex` is not collation-aware, so it matches the same
+ * without the collation.
+ */
+export async function findUserPage(filter: Filter<UserDocument>, sort: Record<string, 1 | -1>, limit: number): Promise<UserDocument[]> {
   const collection = await getUsersCollection();
-  return collection.find(filter, { collation: CASE_INSENSITIVE }).sort(sort).limit(limit).toArray();
+  const options = 'username' in sort ? { collation: CASE_INSENSITIVE } : {};
+  return collection.find(filter, options).sort(sort).limit(limit).toArray();
 }
 
 /*
