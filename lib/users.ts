@@ -19,7 +19,9 @@ export const CASE_INSENSITIVE = { locale: 'en', strength: 2 } as const;
  * The indexes the service relies on. Username and email uniqueness ignore letter case through the
  * index collation, so the database enforces it for concurrent signups and the stored document keeps
  * exactly its historical fields. Django allows many users with an empty email, so only non-empty
- * emails are unique.
+ * emails are unique. The compound indexes serve the keyset pages of listUsers in (field, id) order.
+ * A query or sort uses an index only under the index's collation (MongoDB manual, "Case-Insensitive
+ * Indexes"), so { username, id } has the collation that username pages sort with (see findUserPage).
  */
 export const USER_INDEXES: IndexDescription[] = [
   { key: { id: 1 }, name: 'id_unique', unique: true },
@@ -33,6 +35,7 @@ export const USER_INDEXES: IndexDescription[] = [
   },
   { key: { date_joined: 1, id: 1 }, name: 'date_joined_id' },
   { key: { last_login: 1, id: 1 }, name: 'last_login_id' },
+  { key: { username: 1, id: 1 }, name: 'username_id_case_insensitive', collation: CASE_INSENSITIVE },
 ];
 
 interface Counter {
