@@ -1,12 +1,12 @@
-// A namespace import lets esbuild drop the parts of zod that go unused; `import { z }` bundles all of them.
-import * as z from 'zod';
+// A namespace import of zod/mini lets esbuild drop unused zod code, which neither classic zod nor `import { z }` allows.
+import * as z from 'zod/mini';
 import type { PublicUser } from './user-document';
 import type { UserListPage } from './user-listing';
 
 /** The user as every route returns it. */
 export const publicUserSchema = z
   .object({
-    id: z.int().positive().meta({ description: 'Sequential id, from 1.' }),
+    id: z.int().check(z.positive(), z.describe('Sequential id, from 1.')),
     username: z.string(),
     email: z.string(),
     first_name: z.string(),
@@ -14,19 +14,18 @@ export const publicUserSchema = z
     is_active: z.boolean(),
     is_staff: z.boolean(),
     is_superuser: z.boolean(),
-    date_joined: z.iso
-      .datetime()
-      .nullable()
-      .meta({ description: 'ISO 8601 in UTC; null only for an account migrated without a join date.' }),
-    last_login: z.iso.datetime().nullable().meta({ description: 'ISO 8601 in UTC; null until the first login.' }),
+    date_joined: z
+      .nullable(z.iso.datetime())
+      .check(z.describe('ISO 8601 in UTC; null only for an account migrated without a join date.')),
+    last_login: z.nullable(z.iso.datetime()).check(z.describe('ISO 8601 in UTC; null until the first login.')),
   })
-  .meta({ description: 'A user account. The password hash is never returned.' });
+  .check(z.describe('A user account. The password hash is never returned.'));
 
 /** The body of a successful POST /login. */
 export const loginResponseSchema = z.object({
-  access_token: z.string().meta({ description: 'A JWT to send as `Authorization: Bearer <token>`.' }),
+  access_token: z.string().check(z.describe('A JWT to send as `Authorization: Bearer <token>`.')),
   token_type: z.literal('Bearer'),
-  expires_in: z.int().positive().meta({ description: 'Seconds until the access token expires.' }),
+  expires_in: z.int().check(z.positive(), z.describe('Seconds until the access token expires.')),
   user: publicUserSchema,
 });
 
@@ -34,9 +33,8 @@ export const loginResponseSchema = z.object({
 export const userListPageSchema = z.object({
   items: z.array(publicUserSchema),
   next_cursor: z
-    .string()
-    .nullable()
-    .meta({ description: 'Pass as `cursor`, with the same other parameters, for the next page; null on the last page.' }),
+    .nullable(z.string())
+    .check(z.describe('Pass as `cursor`, with the same other parameters, for the next page; null on the last page.')),
 });
 
 /**
@@ -82,12 +80,11 @@ export const ALL_ERROR_CODES = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorC
 export function errorBodySchema(codes: readonly [ErrorCode, ...ErrorCode[]] = ALL_ERROR_CODES) {
   return z.object({
     error: z.object({
-      code: z.enum(codes).meta({ description: 'Stable code that clients may branch on.' }),
-      message: z.string().meta({ description: 'A sentence for people; may change between versions.' }),
+      code: z.enum(codes).check(z.describe('Stable code that clients may branch on.')),
+      message: z.string().check(z.describe('A sentence for people; may change between versions.')),
       details: z
-        .record(z.string(), z.array(z.string()))
-        .optional()
-        .meta({ description: 'Messages by field name; fields that concern the whole request use `non_field_errors`.' }),
+        .optional(z.record(z.string(), z.array(z.string())))
+        .check(z.describe('Messages by field name; fields that concern the whole request use `non_field_errors`.')),
     }),
   });
 }
