@@ -1,13 +1,20 @@
-import {
-  MongoNetworkError,
-  MongoNotConnectedError,
-  MongoOperationTimeoutError,
-  MongoServerSelectionError,
-  MongoTopologyClosedError,
-} from 'mongodb';
-
 /** mongod's code for a unique index violation. */
 export const DUPLICATE_KEY_CODE = 11000;
+
+/**
+ * Driver errors that mean the database cannot be reached. Subclasses count too, such as
+ * MongoNetworkTimeoutError and the pool-cleared errors under MongoNetworkError.
+ */
+const UNAVAILABLE_ERROR_CLASSES = new Set([
+  'MongoNetworkError',
+  'MongoServerSelectionError',
+  'MongoOperationTimeoutError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  // The driver does not export these two pool errors from its root.
+  'MongoWaitQueueTimeoutError',
+  'MongoPoolClosedError',
+]);
 
 /**
  * Tells whether an error means the database cannot be reached right now, as opposed to a request
@@ -15,16 +22,23 @@ export const DUPLICATE_KEY_CODE = 11000;
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  return (
-    error instanceof MongoNetworkError ||
-    error instanceof MongoServerSelectionError ||
-    error instanceof MongoOperationTimeoutError ||
-    error instanceof MongoNotConnectedError ||
-    error instanceof MongoTopologyClosedError ||
-    // The driver does not export these two pool errors from its root.
-    error.name === 'MongoWaitQueueTimeoutError' ||
-    error.name === 'MongoPoolClosedError'
-  );
+  return errorClassNames(error).some((name) => UNAVAILABLE_ERROR_CLASSES.has(name));
+}
+
+/**
+ * Returns the `name` of each class in an error's prototype chain, from its own class up to Error.
+ * The driver's error classes each define `name` as a getter that returns a string literal, so the
+ * names survive minification. Matching names instead of using `instanceof` keeps the driver out of
+ * the bundles that share only the HTTP error handling, such as the pages and the OpenAPI document.
+ */
+function errorClassNames(error: Error): string[] {
+  const names: string[] = [];
+  for (let prototype = Object.getPrototypeOf(error); prototype !== null; prototype = Object.getPrototypeOf(prototype)) {
+    const descriptor = Object.getOwnPropertyDescriptor(prototype, 'name');
+    const name: unknown = descriptor?.get ? descriptor.get.call(error) : descriptor?.value;
+    if (typeof name === 'string') names.push(name);
+  }
+  return names;
 }
 
 /** Returns the fields of the unique index that a duplicate-key error names, or undefined for other errors. */
