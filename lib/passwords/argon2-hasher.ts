@@ -1,6 +1,5 @@
 // Django's `argon2` hasher: the text `argon2` followed by an Argon2 PHC string, computed with
 // hash-wasm (WebAssembly, so it installs without a compiler).
-import argon2 from 'hash-wasm/dist/argon2.umd.min.js';
 
 import { compareBytesInConstantTime, parsePositiveInteger, type Verdict } from './hasher-utils';
 
@@ -41,11 +40,17 @@ function decodeUnpaddedBase64(text: string): Buffer | null {
   return bytes.toString('base64').replace(/=+$/, '') === text ? bytes : null;
 }
 
-const ARGON2_FUNCTIONS = {
-  i: argon2.argon2i,
-  id: argon2.argon2id,
-  d: argon2.argon2d,
-} as const;
+type Argon2Type = 'i' | 'id' | 'd';
+
+/**
+ * Loads hash-wasm's argon2 build on first use. The import sits inside a function, so a bundle
+ * that never verifies a password (signup only hashes new ones) leaves the WebAssembly build out,
+ * and the login function compiles it only when an argon2 hash turns up.
+ */
+async function loadArgon2Function(type: Argon2Type) {
+  const { default: argon2 } = await import('hash-wasm/dist/argon2.umd.min.js');
+  return { i: argon2.argon2i, id: argon2.argon2id, d: argon2.argon2d }[type];
+}
 
 /**
  * Verifies Django's `argon2` format for argon2i, argon2id and argon2d, version 1.3.
@@ -100,7 +105,7 @@ export async function verifyArgon2(password: string, encoded: string): Promise<V
     return 'unsupported';
   }
 
-  const computeHash = ARGON2_FUNCTIONS[type as keyof typeof ARGON2_FUNCTIONS];
+  const computeHash = await loadArgon2Function(type as Argon2Type);
   const recomputed = await computeHash({
     password: Buffer.from(password, 'utf8'),
     salt,

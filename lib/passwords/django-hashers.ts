@@ -39,18 +39,42 @@ const HASHER_NAME = /^[a-z][a-z0-9_]{0,31}$/;
 
 type HasherVerify = (password: string, encoded: string) => Promise<Verdict>;
 
-const VERIFIERS: ReadonlyMap<string, HasherVerify> = new Map<string, HasherVerify>([
-  ['pbkdf2_sha256', (password, encoded) => verifyPbkdf2('pbkdf2_sha256', password, encoded)],
-  ['pbkdf2_sha1', (password, encoded) => verifyPbkdf2('pbkdf2_sha1', password, encoded)],
-  ['bcrypt_sha256', verifyBcryptSha256],
-  ['bcrypt', verifyBcrypt],
-  ['argon2', verifyArgon2],
-  ['scrypt', verifyScrypt],
-  ['md5', (password, encoded) => verifySaltedDigest('md5', password, encoded)],
-  ['sha1', (password, encoded) => verifySaltedDigest('sha1', password, encoded)],
-  ['unsalted_md5', verifyUnsaltedMd5],
-  ['unsalted_sha1', verifyUnsaltedSha1],
-]);
+/** The hashers Django ships, by the name that starts each stored value. */
+const DJANGO_HASHERS = [
+  'pbkdf2_sha256',
+  'pbkdf2_sha1',
+  'bcrypt_sha256',
+  'bcrypt',
+  'argon2',
+  'scrypt',
+  'md5',
+  'sha1',
+  'unsalted_md5',
+  'unsalted_sha1',
+] as const;
+
+type DjangoHasher = (typeof DJANGO_HASHERS)[number];
+
+// A plain object literal, unlike a Map built by a call, has no side effects that esbuild must keep,
+// so bundles that never verify a password (signup, the consistency check) leave out the verifiers
+// and hash-wasm. `satisfies` makes the compiler check that every hasher has exactly one verifier.
+const VERIFIERS = {
+  pbkdf2_sha256: (password, encoded) => verifyPbkdf2('pbkdf2_sha256', password, encoded),
+  pbkdf2_sha1: (password, encoded) => verifyPbkdf2('pbkdf2_sha1', password, encoded),
+  bcrypt_sha256: verifyBcryptSha256,
+  bcrypt: verifyBcrypt,
+  argon2: verifyArgon2,
+  scrypt: verifyScrypt,
+  md5: (password, encoded) => verifySaltedDigest('md5', password, encoded),
+  sha1: (password, encoded) => verifySaltedDigest('sha1', password, encoded),
+  unsalted_md5: verifyUnsaltedMd5,
+  unsalted_sha1: verifyUnsaltedSha1,
+} satisfies Record<DjangoHasher, HasherVerify>;
+
+/** Returns the verifier of a hasher name, or undefined for a name Django does not ship. */
+function findVerifier(algorithm: string): HasherVerify | undefined {
+  return Object.hasOwn(VERIFIERS, algorithm) ? VERIFIERS[algorithm as DjangoHasher] : undefined;
+}
 
 /**
  * Returns the hasher name of a stored value as Django's `identify_hasher` does: the unsalted digests
@@ -76,8 +100,8 @@ export function identifyAlgorithm(encoded: string): string | null {
   return HASHER_NAME.test(name) ? name : null;
 }
 
-/** Hashers Django ships, and `crypt`, which Django 5.0 removed but older data may still contain. */
-const KNOWN_ALGORITHMS: ReadonlySet<string> = new Set([...VERIFIERS.keys(), 'crypt']);
+/** A hasher Django 5.0 removed, whose values older data may still contain. */
+const REMOVED_ALGORITHM = 'crypt';
 
 /**
  * Tells whether a stored value is in a format Django recognizes: an unusable password (`!` prefix),
@@ -89,7 +113,7 @@ export function isKnownHashFormat(encoded: string): boolean {
     return true;
   }
   const algorithm = identifyAlgorithm(encoded);
-  return algorithm !== null && KNOWN_ALGORITHMS.has(algorithm);
+  return algorithm !== null && ((DJANGO_HASHERS as readonly string[]).includes(algorithm) || algorithm === REMOVED_ALGORITHM);
 }
 
 /** Tells whether a stored value is what hashPassword writes today: `bcrypt_sha256` at cost `rounds`. */
@@ -124,7 +148,7 @@ export async function verifyPassword(
   }
 
   const algorithm = identifyAlgorithm(encoded);
-  const verify = algorithm === null ? undefined : VERIFIERS.get(algorithm);
+  const verify = algorithm === null ? undefined : findVerifier(algorithm);
   if (verify === undefined || encoded.length > MAX_ENCODED_LENGTH) {
     return result(algorithm, false);
   }
