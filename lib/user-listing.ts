@@ -2,10 +2,8 @@ import type { Filter } from 'mongodb';
 import { decodeCursor, encodeCursor, fingerprintQuery, InvalidCursorError, type SortValue } from './cursor';
 import { ValidationError } from './http-errors';
 import { toPublicUser, type PublicUser, type UserDocument } from './user-document';
+import type { OrderingField } from './user-ordering';
 import { findUserPage } from './users';
-
-export const ORDERING_FIELDS = ['id', 'username', 'date_joined', 'last_login'] as const;
-export type OrderingField = (typeof ORDERING_FIELDS)[number];
 
 /** A validated listUsers query. */
 export interface UserListQuery {

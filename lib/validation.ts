@@ -1,7 +1,7 @@
 // A namespace import of zod/mini lets esbuild drop unused zod code, which neither classic zod nor `import { z }` allows.
 import * as z from 'zod/mini';
 import { ValidationError } from './http-errors';
-import { ORDERING_FIELDS } from './user-listing';
+import { ORDERING_FIELDS } from './user-ordering';
 
 export const MAX_USERNAME_LENGTH = 150;
 export const MAX_NAME_LENGTH = 150;
