@@ -17,6 +17,9 @@ export interface CursorPosition {
   id: number;
 }
 
+/** The message for a cursor that cannot be read or was edited. */
+export const INVALID_CURSOR_MESSAGE = 'The cursor is not valid. Request the first page again without a cursor.';
+
 /** Raised when a cursor is not one this service issued for the same query. */
 export class InvalidCursorError extends Error {
   override name = 'InvalidCursorError';
@@ -45,9 +48,7 @@ export function decodeCursor(cursor: string, expected: { ordering: string; query
     if (!parsed.success) throw parsed.error;
     payload = parsed.data;
   } catch (error) {
-    throw new InvalidCursorError('The cursor is not valid. Request the first page again without a cursor.', {
-      cause: error,
-    });
+    throw new InvalidCursorError(INVALID_CURSOR_MESSAGE, { cause: error });
   }
 
   if (payload.o !== expected.ordering || payload.q !== expected.query) {

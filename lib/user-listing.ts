@@ -1,5 +1,13 @@
 import type { Filter } from 'mongodb';
-import { decodeCursor, encodeCursor, fingerprintQuery, InvalidCursorError, type SortValue } from './cursor';
+import {
+  decodeCursor,
+  encodeCursor,
+  fingerprintQuery,
+  INVALID_CURSOR_MESSAGE,
+  InvalidCursorError,
+  type CursorPosition,
+  type SortValue,
+} from './cursor';
 import { ValidationError } from './http-errors';
 import { toPublicUser, type PublicUser, type UserDocument } from './user-document';
 import type { OrderingField } from './user-ordering';
@@ -37,7 +45,7 @@ export async function listUsers(query: UserListQuery): Promise<UserListPage> {
   const fingerprint = fingerprintQuery(parameters);
   const filters = [buildFilter(query)];
   if (cursor) {
-    const position = readCursor(cursor, query.ordering, fingerprint);
+    const position = readCursor(cursor, query.ordering, fingerprint, field);
     filters.push(afterPosition(field, descending, position.value, position.id));
   }
 
@@ -55,13 +63,28 @@ export async function listUsers(query: UserListQuery): Promise<UserListPage> {
   return { items: page.map(toPublicUser), next_cursor: nextCursor };
 }
 
-function readCursor(cursor: string, ordering: string, fingerprint: string) {
+function readCursor(cursor: string, ordering: string, fingerprint: string, field: OrderingField) {
+  let position: CursorPosition;
   try {
-    return decodeCursor(cursor, { ordering, query: fingerprint });
+    position = decodeCursor(cursor, { ordering, query: fingerprint });
   } catch (error) {
     if (error instanceof InvalidCursorError) throw new ValidationError({ cursor: [error.message] }, { cause: error });
     throw error;
   }
+
+  // A cursor is not signed, so an edited one could carry a value of another type than the field's.
+  if (!isSortValueOf(field, position.value)) {
+    throw new ValidationError({ cursor: [INVALID_CURSOR_MESSAGE] });
+  }
+  return position;
+}
+
+/** Tells whether a cursor value has a type that sortValue can return for the field. */
+function isSortValueOf(field: OrderingField, value: SortValue): boolean {
+  if (field === 'id') return typeof value === 'number';
+  if (value === null || typeof value === 'string') return true;
+  // Dates migrated from Django may be stored as text, so date fields also accept a string.
+  return field !== 'username' && value instanceof Date;
 }
 
 function buildFilter(query: UserListQuery): Filter<UserDocument> {

@@ -277,4 +277,23 @@ describe('GET /users', () => {
     expect(response.statusCode).toBe(400);
     expect(response.body.error.details.cursor[0]).toMatch(/different ordering or filter/);
   });
+
+  it.each([
+    ['username', { $date: 0 }],
+    ['username', 42],
+    ['id', 'a string'],
+    ['date_joined', 42],
+    ['-last_login', 7],
+  ])('rejects an edited %s cursor value %j', async (ordering, value) => {
+    // Cursors are base64url EJSON and not signed, so a client can swap the value for another type.
+    const first = await listUsers({ ordering, limit: '1' }, staffToken);
+    const payload = JSON.parse(Buffer.from(first.body.next_cursor, 'base64url').toString('utf8'));
+    const edited = Buffer.from(JSON.stringify({ ...payload, v: value })).toString('base64url');
+
+    const response = await listUsers({ ordering, limit: '1', cursor: edited }, staffToken);
+
+    expect(response.statusCode).toBe(400);
+    expect(response.body.error.code).toBe('validation_failed');
+    expect(response.body.error.details.cursor).toEqual(['The cursor is not valid. Request the first page again without a cursor.']);
+  });
 });
