@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { artifactsSection } from './artifacts';
 import { connectionsSection } from './connections';
@@ -54,23 +54,47 @@ function toMarkdown(name: string, rows: BenchRow[]): string {
   return lines.join('\n');
 }
 
+/** Reads the sections of the previous results file, so that a run of some sections keeps the others. */
+function readPreviousSections(path: string): Record<string, BenchRow[]> {
+  if (!existsSync(path)) return {};
+  try {
+    const previous = JSON.parse(readFileSync(path, 'utf8')) as { sections?: Record<string, BenchRow[]> };
+    return previous.sections ?? {};
+  } catch {
+    process.stderr.write(`bench: ${path} is not valid JSON; writing a new file with this run's sections only\n`);
+    return {};
+  }
+}
+
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
-  const results: Record<string, BenchRow[]> = {};
+  const unknown = only.filter((name) => !sections.some((section) => section.name === name));
+  if (unknown.length > 0) {
+    const names = sections.map((section) => `'${section.name}'`).join(', ');
+    process.stderr.write(`bench: unknown section ${unknown.map((name) => `'${name}'`).join(', ')}. Sections: ${names}.\n`);
+    process.exit(2);
+  }
+
+  const path = join(__dirname, 'results.json');
+  const results = readPreviousSections(path);
+  const ran: string[] = [];
   for (const section of sections) {
     if (only.length > 0 && !only.includes(section.name)) continue;
     process.stderr.write(`bench: running section '${section.name}'\n`);
     results[section.name] = await section.run();
+    ran.push(section.name);
     process.stdout.write(`${toMarkdown(section.name, results[section.name]!)}\n\n`);
   }
+
+  // `ran` names the sections this run measured; the others keep the figures of an earlier run.
   const output = {
     date: new Date().toISOString(),
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     cpus: (await import('node:os')).cpus().length,
-    sections: results,
+    ran,
+    sections: Object.fromEntries(sections.filter((section) => results[section.name]).map((section) => [section.name, results[section.name]])),
   };
-  const path = join(__dirname, 'results.json');
   writeFileSync(path, `${JSON.stringify(output, null, 2)}\n`);
   process.stderr.write(`bench: wrote ${path}\n`);
 }
