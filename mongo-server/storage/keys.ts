@@ -45,14 +45,16 @@ export interface Collation {
 /**
  * Returns the comparison form of a string under a collation, or the string itself when the collation
  * distinguishes case. Strength 2 ignores case; strength 1 also ignores diacritics (é equals e).
- * NOTE: this approximates ICU. Locale-specific tailorings (for example Turkish dotless i) and
- * contractions such as German ß = ss are not applied.
+ * Greek final sigma (ς) folds to σ, because ICU tells them apart only at strength 3, as it does case.
+ * NOTE: this approximates ICU. Locale-specific tailorings (for example Turkish dotless i),
+ * contractions such as German ß = ss, and ICU's other tertiary equivalences (such as fullwidth and
+ * ASCII letters) are not applied, while range comparisons use Intl.Collator, which applies them.
  */
 export function foldString(value: string, collation: Collation | undefined): string {
   if (!collation || collation.locale === 'simple') return value;
   const strength = collation.strength ?? 3;
   if (strength >= 3) return value;
-  const lower = value.toLowerCase();
+  const lower = value.toLowerCase().replaceAll('ς', 'σ');
   if (strength === 2) return lower;
   return lower.normalize('NFD').replace(/\p{M}/gu, '');
 }

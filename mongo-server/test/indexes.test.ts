@@ -70,6 +70,24 @@ describe('unique indexes', () => {
     expect(listed?.unique).toBe(true);
   });
 
+  it('collation folds Greek final sigma', async () => {
+    // ICU compares ς (final sigma) and σ at the tertiary level, so strength 2 treats them as equal.
+    const names = database.db.collection('sigma_names');
+    const collation = { locale: 'en', strength: 2 };
+    await names.createIndex({ name: 1 }, { unique: true, collation });
+    await names.insertOne({ name: 'σοφος' });
+
+    const error = await rejection(names.insertOne({ name: 'ΣΟΦΟΣ' }));
+    const finalSigmaError = await rejection(names.insertOne({ name: 'σοφοσ' }));
+    const byEquality = await names.countDocuments({ name: 'σοφοσ' }, { collation });
+    const byRange = await names.countDocuments({ name: { $gte: 'σοφοσ', $lte: 'σοφοσ' } }, { collation });
+
+    expect(error.code).toBe(11000);
+    expect(finalSigmaError.code).toBe(11000);
+    expect(byEquality).toBe(1);
+    expect(byRange).toBe(1);
+  });
+
   it('update that would duplicate a key changes nothing', async () => {
     const users = database.db.collection('users');
     await users.insertOne({ email: 'b@example.com', n: 1 });
