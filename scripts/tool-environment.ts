@@ -32,9 +32,13 @@ export async function openToolDatabase(): Promise<ToolDatabase> {
   if (!process.env.JWT_SECRET) process.env.JWT_SECRET = randomBytes(48).toString('base64');
 
   const database = await resolveDatabase({ dbPath: join('.data', 'db') }).catch((error: unknown) => {
-    if (error instanceof Error && / is in use by process /.test(error.message)) {
+    const owner = error instanceof Error ? / is in use by process (\d+)/.exec(error.message)?.[1] : undefined;
+    if (owner !== undefined) {
+      // The server's own message suggests --dbpath, which the tools do not take.
       throw new Error(
-        `${error.message}. If that is \`npm start\`, run this tool with MONGODB_URI=mongodb://127.0.0.1:27017 to use its database.`,
+        `The database folder .data/db is in use by process ${owner} (\`npm start\` or \`npm run db\`). ` +
+          'Run this tool with MONGODB_URI set to that server: mongodb://127.0.0.1:27017 for `npm start`, ' +
+          'or the URI that `npm run db` printed.',
         { cause: error },
       );
     }

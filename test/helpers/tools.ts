@@ -20,12 +20,18 @@ export interface ToolRun {
 }
 
 /**
- * Starts an operator tool (a file in scripts/) as its own node process through tsx. The given
- * environment is added to this process's environment, which contains the test server's MONGODB_URI.
+ * Starts an operator tool (a file in scripts/) as its own node process through tsx, in the project
+ * folder unless `options.cwd` names another. The given environment is added to this process's
+ * environment, which contains the test server's MONGODB_URI.
  */
-export function startTool(script: string, args: string[], environment: Record<string, string | undefined> = {}): ToolRun {
+export function startTool(
+  script: string,
+  args: string[],
+  environment: Record<string, string | undefined> = {},
+  options: { cwd?: string } = {},
+): ToolRun {
   const child = spawn(process.execPath, [TSX_CLI, join(PROJECT_ROOT, 'scripts', script), ...args], {
-    cwd: PROJECT_ROOT,
+    cwd: options.cwd ?? PROJECT_ROOT,
     env: { ...process.env, LOG_LEVEL: 'WARN', ...environment },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -41,8 +47,13 @@ export function startTool(script: string, args: string[], environment: Record<st
 }
 
 /** Runs an operator tool to the end with empty standard input. */
-export async function runTool(script: string, args: string[], environment: Record<string, string | undefined> = {}): Promise<ToolResult> {
-  const run = startTool(script, args, environment);
+export async function runTool(
+  script: string,
+  args: string[],
+  environment: Record<string, string | undefined> = {},
+  options: { cwd?: string } = {},
+): Promise<ToolResult> {
+  const run = startTool(script, args, environment, options);
   run.child.stdin?.end();
   return run.result;
 }

@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { handler as loginHandler } from '../../functions/login';
 import { USERS_COLLECTION } from '../../lib/users';
+import { startMongoServer } from '../../mongo-server';
 import { runCreateSuperuser } from '../../scripts/createsuperuser-command';
 import { invoke } from '../helpers/http-events';
 import { useTestDatabase } from '../helpers/service';
@@ -48,6 +51,23 @@ describe('npm run createsuperuser -- --no-input', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('Error: This password is too common.\nError: This password is entirely numeric.\n');
     expect(await findUser('weak')).toBeNull();
+  });
+
+  it('names MONGODB_URI while npm start runs', async () => {
+    // Without MONGODB_URI a tool opens the embedded database in .data/db, which a running server locks.
+    const folder = await mkdtemp(join(tmpdir(), 'attendance-locked-'));
+    const server = await startMongoServer({ port: 0, dbPath: join(folder, '.data', 'db') });
+    try {
+      const result = await runTool('createsuperuser.ts', ['--no-input', '--username', 'locked'], { ...toolEnvironment, MONGODB_URI: undefined, DJANGO_SUPERUSER_PASSWORD: PASSWORD }, { cwd: folder });
+
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`The database folder .data/db is in use by process ${process.pid}`);
+      expect(result.stderr).toContain('mongodb://127.0.0.1:27017 for `npm start`');
+      expect(result.stderr).not.toContain('--dbpath');
+    } finally {
+      await server.stop();
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 
   it('needs a terminal to ask questions', async () => {
