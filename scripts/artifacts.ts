@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 
@@ -31,10 +32,18 @@ export interface FunctionArtifact {
 export async function packageFunctions(outputDirectory: string): Promise<FunctionArtifact[]> {
   // serverless-esbuild joins this folder to the service directory, so it must be a relative path.
   const workFolder = `.esbuild-package-${randomBytes(4).toString('hex')}`;
+  // NOTE: serverless-esbuild 1.57.2 leaves one temporary folder per function in the system's temporary
+  // directory (its cleanup calls a file system stub that does nothing), about 6.6 MB per packaging.
+  // A private TMPDIR, removed afterwards, keeps test and bench runs from piling them up.
+  const temporaryDirectory = await mkdtemp(join(tmpdir(), 'attendance-package-'));
   try {
-    await runServerless(['package', '--stage', 'prod', '--package', outputDirectory], { ESBUILD_WORK_FOLDER: workFolder });
+    await runServerless(['package', '--stage', 'prod', '--package', outputDirectory], {
+      ESBUILD_WORK_FOLDER: workFolder,
+      TMPDIR: temporaryDirectory,
+    });
   } finally {
     await rm(join(PROJECT_ROOT, workFolder), { recursive: true, force: true });
+    await rm(temporaryDirectory, { recursive: true, force: true });
   }
 
   const zips = (await readdir(outputDirectory)).filter((file) => file.endsWith('.zip')).sort();
