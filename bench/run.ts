@@ -6,6 +6,7 @@ import { consistencyCheckSection } from './consistency-check';
 import { embeddedServerSection } from './embedded-server';
 import { handlersSection } from './handlers';
 import { listUsersSection } from './list-users';
+import { passwordsSection } from './password';
 
 /**
  * One measured figure: the median of several repeats with their min and max, and optionally the
@@ -28,6 +29,7 @@ export type BenchSection = () => Promise<BenchRow[]>;
 const sections: Array<{ name: string; run: BenchSection }> = [
   { name: 'embedded server', run: embeddedServerSection },
   { name: 'handlers', run: handlersSection },
+  { name: 'passwords', run: passwordsSection },
   { name: 'connections', run: connectionsSection },
   { name: 'listUsers', run: listUsersSection },
   { name: 'artifacts', run: artifactsSection },
