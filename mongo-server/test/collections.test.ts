@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MongoServerError } from 'mongodb';
 import { openTestDatabase, type TestDatabase } from '../../test/helpers/database';
+import { rejection } from './support';
 
 // Runs against the server of the test run: the embedded one, or MONGODB_URI when set.
 let database: TestDatabase;
@@ -12,15 +12,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await database.cleanup();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<MongoServerError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(MongoServerError);
-  return error as MongoServerError;
-}
 
 async function collectionNames(): Promise<string[]> {
   return (await database.db.listCollections({}, { nameOnly: true }).toArray()).map((entry) => entry.name).sort();

@@ -1,3 +1,6 @@
+import { MongoServerError } from 'mongodb';
+import { expect } from 'vitest';
+
 import type { Logger } from '../logger';
 
 /** Creates a logger that keeps every message, so tests can assert on warnings. */
@@ -16,4 +19,14 @@ export async function waitFor(check: () => Promise<boolean>, description: string
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`condition not reached: ${description}`);
+}
+
+/** Awaits a driver call that must fail, checks that the server rejected it, and returns the error. */
+export async function rejection(promise: Promise<unknown>): Promise<MongoServerError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(MongoServerError);
+  return error as MongoServerError;
 }

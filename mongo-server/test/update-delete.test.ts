@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Double, MongoServerError, ObjectId, type Collection, type Document } from 'mongodb';
+import { Double, ObjectId, type Collection, type Document } from 'mongodb';
 import { openTestDatabase, type TestDatabase } from '../../test/helpers/database';
+import { rejection } from './support';
 
 // Runs against the server of the test run: the embedded one, or MONGODB_URI when set.
 let database: TestDatabase;
@@ -17,15 +18,6 @@ async function seeded(name: string, documents: Document[]): Promise<Collection<D
   const collection = database.db.collection(name);
   await collection.insertMany(documents);
   return collection;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<MongoServerError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(MongoServerError);
-  return error as MongoServerError;
 }
 
 describe('update', () => {
