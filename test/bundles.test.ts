@@ -8,7 +8,7 @@ import { build, type Plugin } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_LIMIT_BYTES, packageFunctions, readZipEntries, type ZipEntry } from '../scripts/artifacts';
 import { AUTH_USER_COLLECTION } from '../lib/auth-user';
-import { encodeDjangoPassword } from './helpers/django-fixtures';
+import { authUserDocument } from './helpers/django-fixtures';
 import { httpEvent, lambdaContext, type EventOptions } from './helpers/http-events';
 import { STRONG_PASSWORD, TEST_JWT_SECRET, useTestDatabase } from './helpers/service';
 
@@ -164,19 +164,9 @@ describe('packaged functions', () => {
     // Both need a chunk: signup reads the common-password list, and a Django user with an argon2
     // hash logs in through hash-wasm.
     const commonPassword = await invokePackaged('signup', { method: 'POST', path: '/signup', body: { username: 'packaged2', email: 'packaged2@example.com', password: 'password123' } });
-    await (await database.db()).collection(AUTH_USER_COLLECTION).insertOne({
-      id: 70_001,
-      username: 'argon2_user',
-      email: 'argon2_user@example.com',
-      password: await encodeDjangoPassword('argon2id', 'argon2 user password'),
-      first_name: '',
-      last_name: '',
-      is_active: true,
-      is_staff: false,
-      is_superuser: false,
-      last_login: null,
-      date_joined: new Date('2019-02-03T04:05:06Z'),
-    });
+    await (await database.db())
+      .collection(AUTH_USER_COLLECTION)
+      .insertOne(await authUserDocument(70_001, 'argon2_user', 'argon2 user password', {}, 'argon2id'));
     const argon2Login = await invokePackaged('login', { method: 'POST', path: '/login', body: { username: 'argon2_user', password: 'argon2 user password' } });
 
     expect(commonPassword.statusCode).toBe(400);

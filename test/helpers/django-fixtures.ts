@@ -194,6 +194,30 @@ function specialNames(): Record<number, SpecialName> {
   return names;
 }
 
+/** Builds a Django user as djongo stores it in `auth_user`, with the password encoded in `format`. */
+export async function authUserDocument(
+  id: number,
+  username: string,
+  password: string,
+  fields: Record<string, unknown> = {},
+  format: HashFormat = 'pbkdf2_sha256',
+) {
+  return {
+    id,
+    password: await encodeDjangoPassword(format, password),
+    last_login: null,
+    is_superuser: false,
+    username,
+    first_name: 'Grace',
+    last_name: 'Hopper',
+    email: `${username.toLowerCase()}@example.com`,
+    is_staff: false,
+    is_active: true,
+    date_joined: new Date('2018-04-05T06:07:08.901Z'),
+    ...fields,
+  };
+}
+
 /** Encodes a password in one of Django's formats (see django.contrib.auth.hashers). */
 export async function encodeDjangoPassword(format: HashFormat, password: string, random: () => number = Math.random): Promise<string> {
   const salt = randomSalt(random, format.startsWith('pbkdf2') && random() < 0.5 ? 22 : 12);

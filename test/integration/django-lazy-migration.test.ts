@@ -4,7 +4,7 @@ import { AUTH_USER_COLLECTION } from '../../lib/auth-user';
 import { logger } from '../../lib/logger';
 import { getDecoyHash, verifyPassword } from '../../lib/passwords';
 import { USERS_COLLECTION } from '../../lib/users';
-import { encodeDjangoPassword } from '../helpers/django-fixtures';
+import { authUserDocument } from '../helpers/django-fixtures';
 import { invoke } from '../helpers/http-events';
 import { signUp, useTestDatabase } from '../helpers/service';
 
@@ -18,24 +18,6 @@ const database = useTestDatabase('django_lazy');
 
 const HIGHEST_DJANGO_ID = 9_000;
 
-/** A Django user as djongo stored it in `auth_user`. */
-async function djangoUser(id: number, username: string, password: string, fields: Record<string, unknown> = {}) {
-  return {
-    id,
-    password: await encodeDjangoPassword('pbkdf2_sha256', password),
-    last_login: null,
-    is_superuser: false,
-    username,
-    first_name: 'Grace',
-    last_name: 'Hopper',
-    email: `${username.toLowerCase()}@example.com`,
-    is_staff: false,
-    is_active: true,
-    date_joined: new Date('2018-04-05T06:07:08.901Z'),
-    ...fields,
-  };
-}
-
 function login(body: Record<string, string>) {
   return invoke(loginHandler, { method: 'POST', path: '/login', body });
 }
@@ -47,15 +29,15 @@ async function collection(name: string) {
 // The id counter is raised once per container, so Django's users exist before the first request.
 beforeAll(async () => {
   await (await collection(AUTH_USER_COLLECTION)).insertMany([
-    await djangoUser(501, 'ann', 'ann-old-password'),
-    await djangoUser(502, 'ben', 'ben-old-password', { email: 'Ben@Example.COM', last_login: '2020-01-01T00:00:00' }),
-    await djangoUser(503, 'cat', 'cat-old-password', { is_active: false }),
-    await djangoUser(601, 'user_b', 'lower-b-password', { email: '' }),
-    await djangoUser(602, 'USER_B', 'upper-b-password', { email: '' }),
-    await djangoUser(701, 'oldtimer', 'oldtimer-password', { email: 'taken@example.com' }),
-    await djangoUser(801, 'renamed_here', 'renamed-password'),
-    await djangoUser(901, 'dora', 'dora-old-password'),
-    await djangoUser(HIGHEST_DJANGO_ID, 'last', 'last-password'),
+    await authUserDocument(501, 'ann', 'ann-old-password'),
+    await authUserDocument(502, 'ben', 'ben-old-password', { email: 'Ben@Example.COM', last_login: '2020-01-01T00:00:00' }),
+    await authUserDocument(503, 'cat', 'cat-old-password', { is_active: false }),
+    await authUserDocument(601, 'user_b', 'lower-b-password', { email: '' }),
+    await authUserDocument(602, 'USER_B', 'upper-b-password', { email: '' }),
+    await authUserDocument(701, 'oldtimer', 'oldtimer-password', { email: 'taken@example.com' }),
+    await authUserDocument(801, 'renamed_here', 'renamed-password'),
+    await authUserDocument(901, 'dora', 'dora-old-password'),
+    await authUserDocument(HIGHEST_DJANGO_ID, 'last', 'last-password'),
   ]);
 });
 
