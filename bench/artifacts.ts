@@ -108,7 +108,7 @@ async function extractBundle(artifact: FunctionArtifact, directory: string) {
   const entries = await readZipEntries(artifact.zipPath);
   const bundleName = `functions/${artifact.name}.js`;
   const bundle = entries.find((entry) => entry.name === bundleName);
-  if (!bundle) throw new Error(`${artifact.zipPath} lacks ${bundleName}: ${entries.map((entry) => entry.name).join(', ')}`);
+  if (!bundle) throw new Error(`${artifact.zipPath} has no ${bundleName}. It contains: ${entries.map((entry) => entry.name).join(', ')}`);
   for (const entry of entries) {
     await mkdir(dirname(join(directory, entry.name)), { recursive: true });
     await writeFile(join(directory, entry.name), entry.data);

@@ -63,7 +63,7 @@ function readPreviousSections(path: string): Record<string, BenchRow[]> {
     const previous = JSON.parse(readFileSync(path, 'utf8')) as { sections?: Record<string, BenchRow[]> };
     return previous.sections ?? {};
   } catch {
-    process.stderr.write(`bench: ${path} is not valid JSON; writing a new file with this run's sections only\n`);
+    process.stderr.write(`bench: ${path} is not valid JSON, so the new file contains only this run's sections\n`);
     return {};
   }
 }
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${toMarkdown(section.name, results[section.name]!)}\n\n`);
   }
 
-  // `ran` names the sections this run measured; the others keep the figures of an earlier run.
+  // `ran` names the sections this run measured. The others keep the figures of an earlier run.
   const output = {
     date: new Date().toISOString(),
     node: process.version,

@@ -44,7 +44,7 @@ function lazyChunks() {
       build.onResolve({ filter: /.*/ }, async (args) => {
         if (args.kind !== 'dynamic-import' || args.pluginData?.[PLUGIN_NAME]) return undefined;
 
-        // Resolves as esbuild would; modules left out of the bundle (the AWS SDK) stay imports.
+        // Resolves as esbuild would. Modules left out of the bundle (the AWS SDK) stay imports.
         const resolved = await build.resolve(args.path, {
           kind: 'dynamic-import',
           importer: args.importer,

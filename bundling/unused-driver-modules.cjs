@@ -68,8 +68,8 @@ function unusedDriverModules() {
         return feature === undefined ? undefined : { contents: stubSource(feature), loader: 'js' };
       });
 
-      // The driver reads only `version` from its package.json (for the handshake's client metadata);
-      // the rest of the file would be bundled as data for nothing.
+      // The driver reads only `version` from its package.json, for the handshake's client metadata,
+      // so the bundle keeps name and version and drops the rest of the file.
       build.onLoad({ filter: new RegExp(`^${escapedRoot}[\\\\/]package\\.json$`) }, (args) => {
         const { name, version } = JSON.parse(readFileSync(args.path, 'utf8'));
         return { contents: JSON.stringify({ name, version }), loader: 'json' };

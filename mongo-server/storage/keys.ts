@@ -45,7 +45,7 @@ export interface Collation {
 /**
  * Returns the comparison form of a string under a collation, or the string itself when the collation
  * distinguishes case. Strength 2 ignores case; strength 1 also ignores diacritics (é equals e).
- * Greek final sigma (ς) folds to σ, because ICU tells them apart only at strength 3, as it does case.
+ * Greek final sigma (ς) folds to σ, because ICU distinguishes them only at strength 3, as it does case.
  * NOTE: this approximates ICU. Locale-specific tailorings (for example Turkish dotless i),
  * contractions such as German ß = ss, and ICU's other tertiary equivalences (such as fullwidth and
  * ASCII letters) are not applied, while range comparisons use Intl.Collator, which applies them.

@@ -12,7 +12,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { duplicateKeyFields, isDatabaseUnavailable } from '../../lib/database-errors';
 
-// The pool errors are not exported from the driver's root; their module is the driver's own.
+// The driver does not export its pool errors from its root, so the test loads their own module.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const poolErrors = require('mongodb/lib/cmap/errors') as Record<string, new (...args: any[]) => Error>;
 
